@@ -1,0 +1,98 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .validators import normalize_mobile, validate_mainland_mobile
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, phone, password, **extra_fields):
+        phone = normalize_mobile(phone)
+        if not phone:
+            raise ValueError("A mobile number is required.")
+        validate_mainland_mobile(phone)
+        user = self.model(phone=phone, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, phone, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(phone, password, **extra_fields)
+
+    def create_superuser(self, phone, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
+            raise ValueError("A superuser must have is_staff=True and is_superuser=True.")
+        return self._create_user(phone, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(**{self.model.USERNAME_FIELD: normalize_mobile(username)})
+
+
+class User(AbstractUser):
+    """An account logs in with its mainland mobile number (R1). A Chinese name is one
+    field, so Django's first/last name pair is replaced by real_name."""
+
+    username = None
+    first_name = None
+    last_name = None
+
+    phone = models.CharField(
+        _("mobile number"),
+        max_length=11,
+        unique=True,
+        validators=[validate_mainland_mobile],
+        help_text=_("Mainland China mobile number; it is also the login name."),
+        error_messages={"unique": _("An account with this mobile number already exists.")},
+    )
+    real_name = models.CharField(_("real name"), max_length=50)
+    is_real_name_verified = models.BooleanField(
+        _("real name verified"),
+        default=False,
+        help_text=_("Set by an administrator after checking the person's identity."),
+    )
+    province = models.ForeignKey(
+        "organizations.Region",
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "province"},
+        help_text=_("For province moderators: the province whose activities they review."),
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = ["real_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name()
+
+    def clean(self):
+        super().clean()
+        self.phone = normalize_mobile(self.phone)
+
+    def get_full_name(self):
+        return self.real_name or self.phone
+
+    def get_short_name(self):
+        return self.real_name or self.phone

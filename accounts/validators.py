@@ -1,0 +1,42 @@
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+# Mainland China mobile numbers: 11 digits, starting 13–19. Separators and a +86/0086
+# prefix are accepted on input and removed by normalize_mobile().
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+_SEPARATORS = re.compile(r"[\s\-()]")
+
+
+def normalize_mobile(value):
+    if value is None:
+        return ""
+    # NFKC turns the full-width digits of Chinese input methods into ASCII ones.
+    number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
+    for prefix in ("+86", "0086"):
+        if number.startswith(prefix):
+            number = number[len(prefix) :]
+            break
+    else:
+        if number.startswith("86") and len(number) == 13:
+            number = number[2:]
+    return number
+
+
+@deconstructible
+class MainlandMobileValidator:
+    message = _("Enter a valid mainland China mobile number (11 digits starting with 1).")
+    code = "invalid_mobile"
+
+    def __call__(self, value):
+        if not MOBILE_RE.fullmatch(str(value or "")):
+            raise ValidationError(self.message, code=self.code)
+
+    def __eq__(self, other):
+        return isinstance(other, MainlandMobileValidator)
+
+
+validate_mainland_mobile = MainlandMobileValidator()

@@ -1,0 +1,37 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.views import account as wagtail_account
+
+from .models import User
+
+
+class RealNameEmailForm(forms.ModelForm):
+    """Wagtail's "Name and Email" panel edits first/last name; ours edits the single real
+    name, which is frozen once an administrator has verified it."""
+
+    class Meta:
+        model = User
+        fields = ["real_name", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_real_name_verified:
+            field = self.fields["real_name"]
+            field.disabled = True
+            field.help_text = _("Verified names can only be changed by an administrator.")
+        if not wagtail_account.email_management_enabled():
+            del self.fields["email"]
+
+
+class RealNameEmailSettingsPanel(wagtail_account.NameEmailSettingsPanel):
+    form_class = RealNameEmailForm
+
+
+class AccountView(wagtail_account.AccountView):
+    def get_panels(self):
+        return [
+            RealNameEmailSettingsPanel(self.request, panel.user, panel.profile)
+            if isinstance(panel, wagtail_account.NameEmailSettingsPanel)
+            else panel
+            for panel in super().get_panels()
+        ]

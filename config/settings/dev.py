@@ -1,0 +1,11 @@
+"""Local development: DEBUG on, console e-mail, a throwaway secret."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"  # noqa: F405, S105
+ALLOWED_HOSTS = ["*"]
+# Serve app and project static files straight from their folders, no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,18 @@
+"""Test runs: fast hashing, in-memory e-mail and cache, media in a temporary folder."""
+
+import tempfile
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="kepuri-test-media-")
+WAGTAILADMIN_BASE_URL = "http://testserver"
+DEMO_DATA_ALLOWED = True
+STATIC_ROOT = tempfile.mkdtemp(prefix="kepuri-test-static-")
+WHITENOISE_USE_FINDERS = True

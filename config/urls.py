@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
+from wagtail.documents import urls as wagtaildocs_urls
+
+from accounts import urls as accounts_urls
+from accounts.views import AccountView
+
+urlpatterns = [
+    # Our account settings view replaces Wagtail's so the name panel edits real_name.
+    path(
+        "admin/account/",
+        require_admin_access(AccountView.as_view()),
+        name="wagtailadmin_account",
+    ),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include(accounts_urls)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [path("", include(wagtail_urls))]

@@ -1,0 +1,204 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Province-level units whose districts act as "municipal associations" (市科协) per the guide.
+MUNICIPALITY_CODES = frozenset({"110000", "120000", "310000", "500000"})
+
+
+class Region(models.Model):
+    """A GB/T 2260 administrative division. The six-digit code is the key, so filters and
+    URLs use the official code directly (?province=440000)."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County or district")
+
+    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=50)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_municipality(self):
+        return self.code in MUNICIPALITY_CODES
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def certified(self):
+        return self.filter(status=Organization.Status.CERTIFIED)
+
+    def pending(self):
+        return self.filter(status=Organization.Status.PENDING)
+
+
+class Organization(models.Model):
+    """An entry of the organization library (组织库, R3)."""
+
+    class Category(models.TextChoices):
+        MINISTRY = "ministry", _("Ministry or commission")
+        PROVINCIAL = "provincial", _("Provincial science association")
+        MUNICIPAL = "municipal", _("Municipal science association")
+        COUNTY = "county", _("County science association")
+        NATIONAL_SOCIETY = "national_society", _("National society")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CERTIFIED = "certified", _("Certified")
+        REJECTED = "rejected", _("Rejected")
+
+    # Channels of these categories are reviewed by their province first (R19).
+    PROVINCE_REVIEWED = frozenset({Category.PROVINCIAL, Category.MUNICIPAL, Category.COUNTY})
+
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, db_index=True
+    )
+    province = models.ForeignKey(
+        Region,
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Region.Level.PROVINCE},
+    )
+    city = models.ForeignKey(
+        Region,
+        verbose_name=_("city"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("county or district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Region.Level.COUNTY},
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+    )
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organization_requests",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "category"], name="organization_unique_name_per_category"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "category"], name="org_status_category")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_certified(self):
+        return self.status == self.Status.CERTIFIED
+
+    @property
+    def is_province_reviewed(self):
+        return self.category in self.PROVINCE_REVIEWED
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        self.name = (self.name or "").strip()
+        category = self.category
+        province, city, county = self.province, self.city, self.county
+        if city and city.level == Region.Level.PROVINCE:
+            errors["city"] = _("Choose a city, not a province.")
+        if category in self.PROVINCE_REVIEWED and province is None:
+            errors["province"] = _("A science association must have a province.")
+        if category == self.Category.PROVINCIAL and (city or county):
+            errors["city"] = _("A provincial association has no city or county.")
+        if category == self.Category.MUNICIPAL and city is None:
+            errors["city"] = _(
+                "A municipal association needs its city (for Beijing, Tianjin, Shanghai "
+                "and Chongqing, its district)."
+            )
+        if category == self.Category.COUNTY and county is None:
+            errors["county"] = _("A county association needs its county or district.")
+        if province and city and not _region_within(city, province):
+            errors["city"] = _("The city is not in the chosen province.")
+        if county and city and not _region_within(county, city):
+            errors["county"] = _("The county is not in the chosen city.")
+        elif county and province and not _region_within(county, province):
+            errors["county"] = _("The county is not in the chosen province.")
+        if self.name and category:
+            clash = Organization.objects.filter(name=self.name, category=category)
+            if self.pk:
+                clash = clash.exclude(pk=self.pk)
+            if clash.exists():
+                errors["name"] = _(
+                    "An organization with this name already exists in this category."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+def _region_within(region, ancestor):
+    node = region
+    for _level in range(3):
+        if node is None:
+            return False
+        if node.pk == ancestor.pk:
+            return True
+        node = node.parent
+    return False
