@@ -57,9 +57,12 @@ def test_demo_superuser_logs_in_to_chinese_admin(client):
 
 
 @pytest.mark.django_db
-def test_english_is_available(client):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "Search activities" in response.content.decode()
+def test_chinese_is_the_default_and_english_is_chosen(client):
+    # An English browser still gets the Chinese site until the visitor switches.
+    assert "搜索活动" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert "Search activities" in client.get("/").content.decode()
 
 
 @pytest.mark.django_db
