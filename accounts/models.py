@@ -39,7 +39,6 @@ class User(AbstractUser):
     field, so Django's first/last name pair is replaced by real_name."""
 
     username = None
-    first_name = None
     last_name = None
 
     phone = models.CharField(
@@ -96,3 +95,8 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.real_name or self.phone
+
+    @property
+    def first_name(self):
+        # Wagtail's sidebar greets users by first_name; ours have one real name.
+        return self.real_name

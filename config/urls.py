@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(accounts_urls)),
+    path("organizations/", include("organizations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

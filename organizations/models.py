@@ -158,47 +158,61 @@ class Organization(models.Model):
 
     def clean(self):
         super().clean()
+        self.name = " ".join((self.name or "").split())
         errors = {}
-        self.name = (self.name or "").strip()
         category = self.category
         province, city, county = self.province, self.city, self.county
-        if city and city.level == Region.Level.PROVINCE:
-            errors["city"] = _("Choose a city, not a province.")
+        if county is not None and city is None and category != self.Category.MUNICIPAL:
+            parent = county.parent
+            if parent is not None and parent.level == Region.Level.CITY:
+                # The county names its city unambiguously: fill it in rather than complain.
+                self.city = city = parent
+        in_municipality = province is not None and province.is_municipality
+
+        if province is not None and province.level != Region.Level.PROVINCE:
+            errors["province"] = _("Choose a province-level region.")
+        if city is not None and city.level != Region.Level.CITY:
+            errors["city"] = _("Choose a prefecture-level city.")
+        if county is not None and county.level != Region.Level.COUNTY:
+            errors["county"] = _("Choose a county or district.")
+
         if category in self.PROVINCE_REVIEWED and province is None:
             errors["province"] = _("A science association must have a province.")
         if category == self.Category.PROVINCIAL and (city or county):
-            errors["city"] = _("A provincial association has no city or county.")
-        if category == self.Category.MUNICIPAL and city is None:
-            errors["city"] = _(
-                "A municipal association needs its city (for Beijing, Tianjin, Shanghai "
-                "and Chongqing, its district)."
-            )
+            errors.setdefault("city", _("A provincial association has no city or county."))
+        if category == self.Category.MUNICIPAL:
+            # The guide: districts of Beijing, Tianjin, Shanghai and Chongqing pick 市科协.
+            if in_municipality and county is None:
+                errors.setdefault(
+                    "county", _("A municipal association in a municipality needs its district.")
+                )
+            elif not in_municipality and city is None:
+                errors.setdefault("city", _("A municipal association needs its city."))
+            elif not in_municipality and county is not None:
+                errors.setdefault("county", _("A municipal association has no county."))
         if category == self.Category.COUNTY and county is None:
-            errors["county"] = _("A county association needs its county or district.")
-        if province and city and not _region_within(city, province):
-            errors["city"] = _("The city is not in the chosen province.")
-        if county and city and not _region_within(county, city):
-            errors["county"] = _("The county is not in the chosen city.")
-        elif county and province and not _region_within(county, province):
-            errors["county"] = _("The county is not in the chosen province.")
+            errors.setdefault("county", _("A county association needs its county or district."))
+
+        if province and city and city.parent_id != province.pk:
+            errors.setdefault("city", _("The city is not in the chosen province."))
+        if county and city and county.parent_id != city.pk:
+            errors.setdefault("county", _("The county is not in the chosen city."))
+        elif county and province and not city and county.parent_id != province.pk:
+            errors.setdefault(
+                "county",
+                _("The county is not in the chosen province; choose its city first."),
+            )
+
+        if self.status == self.Status.REJECTED and not self.rejection_reason.strip():
+            errors["rejection_reason"] = _("Give the reason for the rejection.")
+
         if self.name and category:
             clash = Organization.objects.filter(name=self.name, category=category)
             if self.pk:
                 clash = clash.exclude(pk=self.pk)
             if clash.exists():
-                errors["name"] = _(
-                    "An organization with this name already exists in this category."
+                errors.setdefault(
+                    "name", _("An organization with this name already exists in this category.")
                 )
         if errors:
             raise ValidationError(errors)
-
-
-def _region_within(region, ancestor):
-    node = region
-    for _level in range(3):
-        if node is None:
-            return False
-        if node.pk == ancestor.pk:
-            return True
-        node = node.parent
-    return False

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "rest_framework",
+    # Needed by wagtail-modeladmin's list filters; the Django admin site has no URL.
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -248,3 +250,4 @@ LOGGING = {
         "jieba": {"level": "WARNING"},
     },
 }
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party image requests from the admin

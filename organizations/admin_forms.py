@@ -1,0 +1,7 @@
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from .widgets import CascadingRegionFormMixin
+
+
+class OrganizationAdminForm(CascadingRegionFormMixin, WagtailAdminModelForm):
+    pass

@@ -1,0 +1,69 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.choosers import BaseFilterForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+
+from .models import Organization
+from .queries import clean_keyword, match_keyword
+
+
+class OrganizationFilterForm(BaseFilterForm):
+    q = forms.CharField(
+        label=_("Search term"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Part of the name, e.g. 广东")}),
+    )
+
+    def filter(self, objects):
+        keyword = clean_keyword(self.cleaned_data.get("q"))
+        if keyword:
+            self.is_searching = True
+            self.search_query = keyword
+            objects = match_keyword(objects, keyword)
+        return objects
+
+
+class OrganizationChooseMixin:
+    filter_form_class = OrganizationFilterForm
+
+    def get_object_list(self):
+        # Only certified organizations can be picked (R4); the category comes from the
+        # linked category field of the form as ?category=.
+        return Organization.objects.certified().select_related("province")
+
+    @property
+    def columns(self):
+        return [
+            self.title_column,
+            Column("category", label=_("Category"), accessor="get_category_display"),
+            Column("province", label=_("Province"), accessor="province"),
+        ]
+
+
+class OrganizationChooseView(OrganizationChooseMixin, ChooseView):
+    pass
+
+
+class OrganizationChooseResultsView(OrganizationChooseMixin, ChooseResultsView):
+    pass
+
+
+class OrganizationChooserViewSet(ChooserViewSet):
+    model = Organization
+    icon = "group"
+    choose_one_text = _("Choose an organization")
+    choose_another_text = _("Choose another organization")
+    edit_item_text = _("Edit organization")
+    url_filter_parameters = ["category"]
+    preserve_url_parameters = ["multiple", "category"]
+    per_page = 20
+    choose_view_class = OrganizationChooseView
+    choose_results_view_class = OrganizationChooseResultsView
+    # The library is edited in its own admin; the chooser never creates entries.
+    creation_form_class = None
+
+
+organization_chooser_viewset = OrganizationChooserViewSet("organization_chooser")
+OrganizationChooserWidget = organization_chooser_viewset.widget_class

@@ -1,0 +1,71 @@
+// Province → city → county selects: when a level changes, refill the levels below it
+// with that region's children. Works for forms rendered at load and for Wagtail panels.
+(function () {
+  "use strict";
+
+  function byId(id) {
+    return id ? document.getElementById(id) : null;
+  }
+
+  function fill(select, regions) {
+    var keep = select.value;
+    var blank = select.querySelector("option[value='']");
+    select.innerHTML = "";
+    var empty = document.createElement("option");
+    empty.value = "";
+    empty.textContent = blank ? blank.textContent : "---------";
+    select.appendChild(empty);
+    regions.forEach(function (region) {
+      var option = document.createElement("option");
+      option.value = region.code;
+      option.textContent = region.name;
+      if (region.code === keep) option.selected = true;
+      select.appendChild(option);
+    });
+    select.disabled = regions.length === 0;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function load(select, parentCode) {
+    if (!parentCode) {
+      fill(select, []);
+      return;
+    }
+    var url = select.dataset.regionUrl + "?parent=" + encodeURIComponent(parentCode) +
+      "&level=" + encodeURIComponent(select.dataset.regionLevel);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) { fill(select, data.results || []); })
+      .catch(function () { fill(select, []); });
+  }
+
+  function wire(select) {
+    if (select.dataset.regionWired) return;
+    select.dataset.regionWired = "1";
+    var parent = byId(select.dataset.regionParent);
+    var province = byId(select.dataset.regionProvince);
+    if (!parent) return;
+    parent.addEventListener("change", function () {
+      // A county falls back to the province's own counties (municipal districts and
+      // county-level units directly under a province) when no city is chosen.
+      var code = parent.value || (province ? province.value : "");
+      load(select, code);
+    });
+    if (province && province !== parent) {
+      province.addEventListener("change", function () {
+        if (!parent.value) load(select, province.value);
+      });
+    }
+  }
+
+  function wireAll(root) {
+    (root || document).querySelectorAll("select[data-region-level]").forEach(wire);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { wireAll(); });
+  } else {
+    wireAll();
+  }
+  document.addEventListener("w-formset:added", function (event) { wireAll(event.target); });
+})();

@@ -1,0 +1,120 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
+
+from .admin_views import REVIEW_PERMISSION, review_requests
+from .choosers import organization_chooser_viewset
+from .forms import REGION_WIDGETS
+from .models import Organization
+
+
+class OrganizationAdmin(ModelAdmin):
+    """The organization library (组织库): administrators only, through model permissions."""
+
+    model = Organization
+    menu_label = _("Organization library")
+    menu_icon = "group"
+    menu_order = 250
+    list_display = ("name", "category", "province", "city", "county", "status", "updated_at")
+    list_filter = ("category", "status", "province")
+    search_fields = ("name", "short_name")
+    list_per_page = 50
+    list_export = (
+        "name",
+        "short_name",
+        "category",
+        "province",
+        "city",
+        "county",
+        "parent",
+        "status",
+        "contact_person",
+        "contact_phone",
+        "contact_email",
+        "address",
+        "created_at",
+    )
+    export_filename = "organizations"
+    ordering = ("category", "name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("province", "city", "county")
+
+    def get_edit_handler(self):
+        from wagtail.admin.panels import ObjectList
+
+        from .admin_forms import OrganizationAdminForm
+
+        return ObjectList(
+            [
+                MultiFieldPanel(
+                    [FieldPanel("name"), FieldPanel("short_name"), FieldPanel("category")],
+                    heading=_("Organization"),
+                ),
+                FieldRowPanel(
+                    [
+                        FieldPanel("province", widget=REGION_WIDGETS["province"]),
+                        FieldPanel("city", widget=REGION_WIDGETS["city"]),
+                        FieldPanel("county", widget=REGION_WIDGETS["county"]),
+                    ],
+                    heading=_("Region"),
+                ),
+                FieldPanel("parent"),
+                MultiFieldPanel(
+                    [FieldPanel("status"), FieldPanel("rejection_reason")],
+                    heading=_("Certification"),
+                ),
+                MultiFieldPanel(
+                    [
+                        FieldPanel("contact_person"),
+                        FieldPanel("contact_phone"),
+                        FieldPanel("contact_email"),
+                        FieldPanel("address"),
+                        FieldPanel("note"),
+                    ],
+                    heading=_("Contact"),
+                ),
+            ],
+            base_form_class=OrganizationAdminForm,
+        ).bind_to_model(self.model)
+
+
+modeladmin_register(OrganizationAdmin)
+
+
+@hooks.register("register_admin_viewset")
+def register_organization_chooser():
+    return organization_chooser_viewset
+
+
+@hooks.register("register_admin_urls")
+def register_review_url():
+    return [path("organizations/review/", review_requests, name="organizations_review")]
+
+
+class ReviewMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(REVIEW_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_review_menu_item():
+    return ReviewMenuItem(
+        _("Organization requests"),
+        reverse("organizations_review"),
+        icon_name="tasks",
+        order=251,
+    )
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    actions.register_action(
+        "organizations.certify", _("Certify organization"), _("Organization certified")
+    )
+    actions.register_action(
+        "organizations.reject", _("Reject organization"), _("Organization rejected")
+    )

@@ -1,0 +1,60 @@
+from django import forms
+from django.urls import reverse_lazy
+
+from .models import Region
+
+
+class RegionSelect(forms.Select):
+    """A select for one level of the province → city → county cascade. The browser script
+    refills it from /organizations/regions/ when the level above changes, so a page never
+    renders the 2,800 counties at once."""
+
+    def __init__(self, level, parent_field=None, province_field=None, attrs=None):
+        attrs = {
+            **(attrs or {}),
+            "data-region-level": level,
+            "data-region-url": reverse_lazy("organizations:regions"),
+        }
+        if parent_field:
+            attrs["data-region-parent"] = parent_field
+        if province_field:
+            attrs["data-region-province"] = province_field
+        super().__init__(attrs=attrs)
+
+    class Media:
+        js = ["organizations/js/region-cascade.js"]
+
+
+class CascadingRegionFormMixin:
+    """Narrows the city and county choices to the children of the submitted (or saved)
+    province and city. That keeps the rendered options short and makes a city from another
+    province an invalid choice rather than a silent inconsistency."""
+
+    region_fields = ("province", "city", "county")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        province_name, city_name, county_name = self.region_fields
+        if province_name not in self.fields:
+            return
+        self.fields[province_name].queryset = Region.objects.filter(level=Region.Level.PROVINCE)
+        province = self._region_value(province_name)
+        city = self._region_value(city_name)
+        if city_name in self.fields:
+            self.fields[city_name].queryset = Region.objects.filter(
+                level=Region.Level.CITY, parent_id=province
+            )
+        if county_name in self.fields:
+            self.fields[county_name].queryset = Region.objects.filter(
+                level=Region.Level.COUNTY, parent_id=city or province
+            )
+
+    def _region_value(self, name):
+        if name not in self.fields:
+            return None
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name)) or None
+        value = self.initial.get(name)
+        if value is None and self.instance is not None:
+            value = getattr(self.instance, f"{name}_id", None)
+        return getattr(value, "pk", value) or None
