@@ -35,3 +35,19 @@ class AccountView(wagtail_account.AccountView):
             else panel
             for panel in super().get_panels()
         ]
+
+
+def register(request):
+    from django.contrib.auth import login
+    from django.shortcuts import redirect, render
+
+    from .registration import RegistrationForm
+
+    if request.user.is_authenticated:
+        return redirect("wagtailadmin_home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("my_activities")
+    return render(request, "accounts/register.html", {"form": form})

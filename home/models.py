@@ -1,5 +1,11 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
@@ -21,3 +27,68 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+
+def _default_year():
+    return timezone.localdate().year
+
+
+@register_setting(icon="date")
+class CampaignSettings(BaseSiteSetting):
+    """The yearly campaign (R15). Drafts can be saved at any time; submission for review
+    is open only inside the publishing window (the guide: 21 August – 30 September)."""
+
+    year = models.PositiveSmallIntegerField(_("campaign year"), default=_default_year)
+    theme = models.CharField(
+        _("theme"),
+        max_length=100,
+        blank=True,
+        help_text=_("The campaign's theme, shown on the home page."),
+    )
+    window_start = models.DateField(
+        _("publishing opens"),
+        null=True,
+        blank=True,
+        help_text=_("First day activities can be submitted. Empty: 21 August of the year."),
+    )
+    window_end = models.DateField(
+        _("publishing closes"),
+        null=True,
+        blank=True,
+        help_text=_("Last day activities can be submitted. Empty: 30 September of the year."),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("year"), FieldPanel("theme")]),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("window_start"), FieldPanel("window_end")])],
+            heading=_("Publishing window"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("campaign")
+
+    def clean(self):
+        super().clean()
+        start, end = self.opens_on, self.closes_on
+        if end < start:
+            raise ValidationError({"window_end": _("The window cannot close before it opens.")})
+
+    @property
+    def opens_on(self):
+        return self.window_start or datetime.date(self.year, 8, 21)
+
+    @property
+    def closes_on(self):
+        return self.window_end or datetime.date(self.year, 9, 30)
+
+    def is_open(self, moment=None):
+        today = timezone.localdate(moment) if moment else timezone.localdate()
+        return self.opens_on <= today <= self.closes_on
+
+    def window_display(self):
+        return _("%(start)s to %(end)s") % {
+            "start": self.opens_on.strftime("%Y-%m-%d"),
+            "end": self.closes_on.strftime("%Y-%m-%d"),
+        }

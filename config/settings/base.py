@@ -248,6 +248,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
     },
 }
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party image requests from the admin

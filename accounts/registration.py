@@ -1,0 +1,83 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Organization
+
+from .models import User
+from .roles import SUBMITTERS
+from .validators import normalize_mobile
+
+
+class OrganizationSelect(forms.Select):
+    """Certified organizations grouped by category; a filter box narrows it in the browser."""
+
+    class Media:
+        js = ["accounts/js/select-filter.js"]
+
+
+class RegistrationForm(forms.ModelForm):
+    """R1: mobile number (the login), real name, password twice, optional organization."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["phone", "real_name", "organization"]
+        widgets = {
+            "phone": forms.TextInput(
+                attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "13800138000"}
+            ),
+            "organization": OrganizationSelect(attrs={"data-filterable": "true"}),
+        }
+        help_texts = {"organization": _("Optional: the unit you publish activities for.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["organization"]
+        field.required = False
+        certified = Organization.objects.certified().order_by("category", "name")
+        field.queryset = certified
+        labels = dict(Organization.Category.choices)
+        groups = {}
+        for pk, name, category in certified.values_list("pk", "name", "category"):
+            groups.setdefault(str(labels[category]), []).append((pk, name))
+        field.choices = [("", "---------"), *groups.items()]
+
+    def clean_phone(self):
+        return normalize_mobile(self.cleaned_data.get("phone"))
+
+    def clean_password2(self):
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if first and second and first != second:
+            raise forms.ValidationError(_("The two passwords differ."), code="password_mismatch")
+        return second
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get("password2")
+        if password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+
+    @transaction.atomic
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        user.save()
+        user.groups.add(Group.objects.get(name=SUBMITTERS))
+        return user

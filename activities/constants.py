@@ -1,0 +1,10 @@
+import datetime
+
+TITLE_MAX_LENGTH = 50
+POSTER_MIN_SIDE = 600
+POSTER_MAX_BYTES = 10 * 1024 * 1024
+POSTER_FORMATS = frozenset({"jpeg", "jpg", "png", "webp"})
+# The guide advises submitting at least a week before the activity.
+SHORT_NOTICE = datetime.timedelta(days=7)
+# Names at least this similar (difflib ratio of normalised names) draw a warning.
+SIMILAR_NAME_RATIO = 0.85

@@ -1,0 +1,66 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+
+from organizations.models import Organization
+from organizations.widgets import CascadingRegionFormMixin
+
+from .constants import TITLE_MAX_LENGTH
+
+RELATION_FIELDS = ("joint_action_categories", "special_action_categories")
+RELATION_FORMSETS = ("partner_departments", "partner_societies")
+
+
+class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
+    """The editor form. The rules themselves live on ActivityPage; this form feeds them
+    what only the form knows before saving (ticked categories, inline rows) and runs the
+    submission rules when the submitter presses "submit"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        title = self.fields["title"]
+        title.max_length = TITLE_MAX_LENGTH
+        title.widget.attrs["maxlength"] = TITLE_MAX_LENGTH
+        title.help_text = _(
+            "The full name, at most 50 characters, showing what the activity is and "
+            "distinguishable from other activities."
+        )
+        if "slug" in self.fields:
+            # Submitters need not think about URLs: Wagtail derives a unique slug from the
+            # name when it is left empty.
+            self.fields["slug"].required = False
+        if "channel" in self.fields:
+            self.fields["channel"].queryset = Organization.objects.certified()
+
+    def clean(self):
+        cleaned = super().clean()
+        # In-memory many-to-many and inline values are only attached to the page on save;
+        # hand their counts to the model's R11 rules now.
+        counts = {name: len(cleaned.get(name) or []) for name in RELATION_FIELDS}
+        for name in RELATION_FORMSETS:
+            counts[name] = self._filled_rows(self.formsets.get(name))
+        self.instance._pending_relation_counts = counts
+        if self.is_submission:
+            parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
+            errors = self.instance.submission_errors(
+                site=parent.get_site() if parent else None, start_at=cleaned.get("start_at")
+            )
+            for field, messages in errors.items():
+                for message in messages:
+                    self.add_error(None if field == "__all__" else field, message)
+        return cleaned
+
+    @property
+    def is_submission(self):
+        return "action-submit" in self.data
+
+    def _filled_rows(self, formset):
+        if formset is None:
+            return 0
+        rows = 0
+        for form in formset.forms:
+            if self.data.get(form.add_prefix("DELETE")):
+                continue
+            values = [self.data.get(form.add_prefix(key), "") for key in ("organization", "name")]
+            if any(value.strip() for value in values):
+                rows += 1
+        return rows

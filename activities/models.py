@@ -1,0 +1,706 @@
+import difflib
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from organizations.choosers import OrganizationChooserWidget
+from organizations.forms import REGION_WIDGETS
+from organizations.models import Organization, Region
+
+from .constants import (
+    POSTER_FORMATS,
+    POSTER_MAX_BYTES,
+    POSTER_MIN_SIDE,
+    SHORT_NOTICE,
+    SIMILAR_NAME_RATIO,
+    TITLE_MAX_LENGTH,
+)
+from .forms import ActivityPageForm
+from .names import normalize_name
+from .states import (
+    ActivityState,
+    ListingState,
+    ReviewState,
+    annotated_review_state,
+    review_state_for,
+)
+
+validate_http_url = URLValidator(
+    schemes=["http", "https"],
+    message=_("Enter a full web address starting with http:// or https://."),
+)
+
+
+class ManagedOption(models.Model):
+    """A value of a list that administrators manage (types, action categories)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(
+        _("in use"), default=True, help_text=_("Unused values stay on old activities.")
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("sort_order"), FieldPanel("is_active")]
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ActivityType(ManagedOption):
+    class Meta(ManagedOption.Meta):
+        verbose_name = _("activity type")
+        verbose_name_plural = _("activity types")
+
+
+class JointActionCategory(ManagedOption):
+    class Meta(ManagedOption.Meta):
+        verbose_name = _("joint action category")
+        verbose_name_plural = _("joint action categories")
+
+
+class SpecialActionCategory(ManagedOption):
+    class Meta(ManagedOption.Meta):
+        verbose_name = _("special action category")
+        verbose_name_plural = _("special action categories")
+
+
+class ActivityIndexPage(Page):
+    """The public listing of activities; submitters create their activities under it."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["activities.ActivityPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("activity index")
+
+
+class ActivityPage(Page):
+    """A key activity (重点活动) with every item the publishing guide asks for (R6–R14)."""
+
+    class Mode(models.TextChoices):
+        ONLINE = "online", _("Online")
+        OFFLINE = "offline", _("Offline")
+        BOTH = "both", _("Online and offline")
+
+    # Basic information (基本信息)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
+    activity_type = models.ForeignKey(
+        ActivityType,
+        verbose_name=_("activity type"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="activities",
+        limit_choices_to={"is_active": True},
+    )
+    start_at = models.DateTimeField(
+        _("starts"),
+        null=True,
+        help_text=_(
+            "Publish before the activity takes place: the start must be later than the "
+            "submission. Review takes time, so submit at least a week ahead."
+        ),
+    )
+    end_at = models.DateTimeField(_("ends"), null=True)
+    province = models.ForeignKey(
+        Region,
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        limit_choices_to={"level": Region.Level.PROVINCE},
+        help_text=_("Where the activity mainly takes place and serves the public."),
+    )
+    city = models.ForeignKey(
+        Region,
+        verbose_name=_("city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("county or district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    channel_category = models.CharField(
+        _("channel category"),
+        max_length=20,
+        choices=Organization.Category.choices,
+        help_text=_(
+            "Choose the category first. Districts of Beijing, Tianjin, Shanghai and "
+            "Chongqing choose 市科协. The channel decides who reviews the activity."
+        ),
+    )
+    channel = models.ForeignKey(
+        Organization,
+        verbose_name=_("responsible channel"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="channel_activities",
+        help_text=_(
+            "The organization whose channel this activity counts for. A municipal or county "
+            "association that cannot be found can be replaced by its province's association."
+        ),
+    )
+    # Kept in step with the channel on every save so moderation queries filter one indexed
+    # column instead of joining through organizations.
+    review_province = models.ForeignKey(
+        Region,
+        verbose_name=_("reviewing province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    is_joint_action = models.BooleanField(_("part of a joint action"), default=False)
+    joint_action_categories = ParentalManyToManyField(
+        JointActionCategory,
+        verbose_name=_("joint action categories"),
+        blank=True,
+        related_name="activities",
+    )
+    is_special_action = models.BooleanField(_("part of a special action"), default=False)
+    special_action_categories = ParentalManyToManyField(
+        SpecialActionCategory,
+        verbose_name=_("special action categories"),
+        blank=True,
+        related_name="activities",
+    )
+    is_youth_festival = models.BooleanField(_("part of the youth science festival"), default=False)
+    has_partner_departments = models.BooleanField(
+        _("with ministries or government departments"), default=False
+    )
+    has_partner_societies = models.BooleanField(_("with societies"), default=False)
+    supports_reservation = models.BooleanField(_("reservation supported"), default=False)
+    reservation_url = models.URLField(
+        _("reservation link"),
+        max_length=500,
+        blank=True,
+        validators=[validate_http_url],
+        help_text=_("The third-party booking page, starting with http:// or https://."),
+    )
+
+    # Content (活动内容)
+    poster = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("poster"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "A poster or a clear, informative picture: JPEG, PNG or WebP, at most 10 MB, at "
+            "least 600 pixels on its short side. It must show the words or mark 全国科普日, "
+            "the activity's name, its time and its host unit."
+        ),
+    )
+    details = RichTextField(
+        _("details"),
+        help_text=_(
+            "Introduce the activity so that the public wants to take part and the media can "
+            "report it: theme, time and place, audience, programme, highlights, scientists, "
+            "how to take part and contacts. Commercial promotion and routine teaching are not "
+            "Science Day activities."
+        ),
+    )
+    content = models.TextField(
+        _("activity content"),
+        help_text=_("Required: what happens at the activity."),
+    )
+    audience = models.CharField(
+        _("audience"), max_length=200, help_text=_("Required: who the activity is for.")
+    )
+    scientists = models.CharField(
+        _("participating scientists"),
+        max_length=300,
+        help_text=_(
+            "Required: names, units and titles; if not yet decided, the field, e.g. "
+            "scientists in astronomy."
+        ),
+    )
+    contact_person = models.CharField(_("contact person"), max_length=50)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    highlights = models.TextField(
+        _("highlights"),
+        blank=True,
+        help_text=_("Optional, recommended: what sets it apart and draws the public."),
+    )
+    expected_participants = models.PositiveIntegerField(
+        _("expected participants"), null=True, blank=True
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    participation_channel = models.CharField(
+        _("how to take part"),
+        max_length=300,
+        blank=True,
+        help_text=_("Optional: contacts or a reservation link already count as a channel."),
+    )
+    promotion = models.CharField(
+        _("promotion"),
+        max_length=300,
+        blank=True,
+        help_text=_("Optional: e.g. the official account or notice board that promotes it."),
+    )
+
+    name_key = models.CharField(max_length=255, editable=False, db_index=True, default="")
+
+    basic_panels = [
+        FieldPanel("title", heading=_("Activity name")),
+        FieldRowPanel([FieldPanel("mode"), FieldPanel("activity_type")]),
+        FieldRowPanel([FieldPanel("start_at"), FieldPanel("end_at")], heading=_("Time")),
+        FieldRowPanel(
+            [
+                FieldPanel("province", widget=REGION_WIDGETS["province"]),
+                FieldPanel("city", widget=REGION_WIDGETS["city"]),
+                FieldPanel("county", widget=REGION_WIDGETS["county"]),
+            ],
+            heading=_("Region"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("channel_category"),
+                FieldPanel(
+                    "channel",
+                    widget=OrganizationChooserWidget(
+                        linked_fields={"category": "#id_channel_category"}
+                    ),
+                ),
+            ],
+            heading=_("Responsible channel (important)"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("is_joint_action"),
+                FieldPanel("joint_action_categories", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("is_special_action"),
+                FieldPanel("special_action_categories", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("is_youth_festival"),
+            ],
+            heading=_("Campaign programmes"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("has_partner_departments"),
+                InlinePanel("partner_departments", label=_("Partner department")),
+                FieldPanel("has_partner_societies"),
+                InlinePanel("partner_societies", label=_("Partner society")),
+            ],
+            heading=_("Cooperation"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("supports_reservation"), FieldPanel("reservation_url")],
+            heading=_("Reservation"),
+        ),
+    ]
+    content_tab_panels = [
+        FieldPanel("poster"),
+        FieldPanel("details"),
+        MultiFieldPanel(
+            [
+                FieldPanel("content"),
+                FieldPanel("audience"),
+                FieldPanel("scientists"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("contact_person"),
+                        FieldPanel("contact_phone"),
+                        FieldPanel("contact_email"),
+                    ]
+                ),
+            ],
+            heading=_("Key facts (required)"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("highlights"),
+                FieldRowPanel([FieldPanel("expected_participants"), FieldPanel("address")]),
+                FieldPanel("participation_channel"),
+                FieldPanel("promotion"),
+            ],
+            heading=_("More facts (optional)"),
+        ),
+    ]
+    units_panels = [
+        InlinePanel("host_units", label=_("Host unit"), min_num=1),
+        InlinePanel("organizer_units", label=_("Organizer unit")),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(basic_panels, heading=_("Basic information")),
+            ObjectList(content_tab_panels, heading=_("Activity content")),
+            ObjectList(units_panels, heading=_("Host and organizer units")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+        ]
+    )
+
+    search_fields = [
+        *Page.search_fields,
+        index.FilterField("province"),
+        index.FilterField("activity_type"),
+        index.FilterField("mode"),
+        index.FilterField("start_at"),
+        index.FilterField("channel_category"),
+        index.FilterField("is_youth_festival"),
+    ]
+
+    parent_page_types = ["activities.ActivityIndexPage"]
+    subpage_types = []
+    base_form_class = ActivityPageForm
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["start_at"], name="activity_start"),
+            models.Index(fields=["province", "start_at"], name="activity_province_start"),
+            models.Index(fields=["activity_type", "start_at"], name="activity_type_start"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    # Validation -------------------------------------------------------------------------
+
+    def clean(self):
+        super().clean()
+        errors = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        if self.title and len(self.title) > TITLE_MAX_LENGTH:
+            add(
+                "title",
+                _("The name has %(count)d characters; at most %(max)d are allowed.")
+                % {"count": len(self.title), "max": TITLE_MAX_LENGTH},
+            )
+        if self.start_at and self.end_at and self.end_at < self.start_at:
+            add("end_at", _("The end cannot be before the start."))
+        self._clean_region(add)
+        self._clean_channel(add)
+        self._clean_follow_ups(add)
+        self._clean_poster(add)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_region(self, add):
+        province, city, county = self.province, self.city, self.county
+        if city is not None and (
+            city.level != Region.Level.CITY or city.parent_id != getattr(province, "pk", None)
+        ):
+            add("city", _("The city is not in the chosen province."))
+        if county is not None:
+            expected_parent = city.pk if city is not None else getattr(province, "pk", None)
+            if county.level != Region.Level.COUNTY or county.parent_id != expected_parent:
+                add("county", _("The county is not in the chosen city or province."))
+
+    def _clean_channel(self, add):
+        channel = self.channel
+        if channel is None:
+            return
+        if not channel.is_certified:
+            add("channel", _("Only certified organizations can be a responsible channel."))
+        if self.channel_category and channel.category != self.channel_category:
+            add(
+                "channel",
+                _("%(name)s is not of the chosen category (%(category)s).")
+                % {"name": channel.name, "category": self.get_channel_category_display()},
+            )
+
+    def _clean_follow_ups(self, add):
+        """R11: each "yes" needs its follow-up. Many-to-many values of an unsaved form live in
+        the cluster, so they are read through the relation managers."""
+        if self.is_joint_action and not self._related_count("joint_action_categories"):
+            add("joint_action_categories", _("Choose at least one joint action category."))
+        if self.is_special_action and not self._related_count("special_action_categories"):
+            add("special_action_categories", _("Choose at least one special action category."))
+        if self.has_partner_departments and not self._related_count("partner_departments"):
+            add("has_partner_departments", _("Add at least one partner department."))
+        if self.has_partner_societies and not self._related_count("partner_societies"):
+            add("has_partner_societies", _("Add at least one partner society."))
+        if self.supports_reservation and not self.reservation_url:
+            add("reservation_url", _("Give the booking page's link."))
+
+    def _related_count(self, name):
+        pending = getattr(self, "_pending_relation_counts", None)
+        if pending is not None and name in pending:
+            return pending[name]
+        try:
+            return len(getattr(self, name).all())
+        except ValueError:  # an unsaved page without a cluster yet
+            return 0
+
+    def _clean_poster(self, add):
+        poster = self.poster
+        if poster is None:
+            return
+        for message in poster_problems(poster):
+            add("poster", message)
+
+    # Submission rules (R8, R15) -----------------------------------------------------------
+
+    def submission_errors(self, moment=None, site=None, start_at=None):
+        """What stops this activity from being submitted now, by field. Checked when the
+        editor submits and when a workflow starts, so every path shares it. The editor
+        passes the start it is about to save."""
+        from home.models import CampaignSettings
+
+        moment = moment or timezone.now()
+        start_at = start_at or self.start_at
+        errors = {}
+        if start_at and start_at <= moment:
+            errors["start_at"] = [
+                _("The start must be later than now: submit activities before they take place.")
+            ]
+        site = site or (self.get_site() if self.pk else None)
+        if site is not None:
+            campaign = CampaignSettings.for_site(site)
+            if not campaign.is_open(moment):
+                errors["__all__"] = [
+                    _(
+                        "Submission is closed: activities of the %(year)s campaign can be "
+                        "submitted from %(window)s. Your draft is saved."
+                    )
+                    % {"year": campaign.year, "window": campaign.window_display()}
+                ]
+        return errors
+
+    def get_warnings(self, moment=None):
+        """Advice that does not block saving or submitting."""
+        moment = moment or timezone.now()
+        warnings = []
+        if self.start_at and moment < self.start_at < moment + SHORT_NOTICE:
+            warnings.append(
+                _(
+                    "The activity starts in less than 7 days; review may not finish in time. "
+                    "The guide advises submitting at least a week ahead."
+                )
+            )
+        similar = self.similar_named_activities()
+        if similar:
+            warnings.append(
+                _(
+                    "Other activities of this campaign have the same or a very similar name: "
+                    "%(names)s. Make the name distinguishable."
+                )
+                % {"names": "、".join(page.title for page in similar)}
+            )
+        return warnings
+
+    def similar_named_activities(self, limit=5):
+        key = normalize_name(self.title)
+        if not key or self.start_at is None:
+            return []
+        year = timezone.localtime(self.start_at).year
+        candidates = ActivityPage.objects.filter(
+            name_key__startswith=key[:4], start_at__year=year
+        ).exclude(pk=self.pk)
+        similar = []
+        for page in candidates.only("title", "name_key")[:200]:
+            if difflib.SequenceMatcher(None, key, page.name_key).ratio() >= SIMILAR_NAME_RATIO:
+                similar.append(page)
+            if len(similar) >= limit:
+                break
+        return similar
+
+    # Persistence --------------------------------------------------------------------------
+
+    def full_clean(self, *args, **kwargs):
+        self._sync_derived_fields()
+        super().full_clean(*args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        self._sync_derived_fields()
+        super().save(*args, **kwargs)
+
+    def _sync_derived_fields(self):
+        self.name_key = normalize_name(self.title)[:255]
+        channel = self.channel if self.channel_id else None
+        self.review_province_id = channel.province_id if channel is not None else None
+
+    @classmethod
+    def index_for_user(cls, user):
+        """The activity index under which `user` may create activities, if any."""
+        index = ActivityIndexPage.objects.live().first() or ActivityIndexPage.objects.first()
+        if index is None or not index.permissions_for_user(user).can_add_subpage():
+            return None
+        return index
+
+    @classmethod
+    def can_create_at_index_for(cls, user):
+        return cls.index_for_user(user) is not None
+
+    # States (R16–R18) -----------------------------------------------------------------------
+
+    @cached_property
+    def review_state(self):
+        if hasattr(self, "_workflow_status"):
+            return annotated_review_state(self)
+        return review_state_for(self)
+
+    def activity_state(self, moment=None):
+        return ActivityState.at(self.start_at, self.end_at, moment)
+
+    @property
+    def listing_state(self):
+        return ListingState.ON if self.live else ListingState.OFF
+
+    @property
+    def is_province_reviewed(self):
+        return self.channel_category in Organization.PROVINCE_REVIEWED
+
+
+def poster_problems(image):
+    """Why an image cannot be a poster (R12); empty when it can."""
+    problems = []
+    name = (image.file.name or "").lower()
+    extension = name.rsplit(".", 1)[-1] if "." in name else ""
+    if extension not in POSTER_FORMATS:
+        problems.append(_("The poster must be a JPEG, PNG or WebP image."))
+    size = image.file_size
+    if size is None:
+        try:
+            size = image.file.size
+        except (OSError, ValueError):
+            size = None
+    if size is not None and size > POSTER_MAX_BYTES:
+        problems.append(
+            _("The poster is %(size).1f MB; at most 10 MB is allowed.") % {"size": size / 2**20}
+        )
+    if min(image.width or 0, image.height or 0) < POSTER_MIN_SIDE:
+        problems.append(
+            _(
+                "The poster is %(width)d×%(height)d pixels; its short side must be at least "
+                "%(min)d pixels."
+            )
+            % {"width": image.width or 0, "height": image.height or 0, "min": POSTER_MIN_SIDE}
+        )
+    return problems
+
+
+class ActivityUnit(Orderable):
+    """A unit named on an activity: picked from the library (and kept linked) or, when the
+    library has no match, typed as plain text exactly as on its seal (R5, R14)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("from the organization library"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField(
+        _("or the exact name"),
+        max_length=100,
+        blank=True,
+        help_text=_("When the library has no match, type the full name as on its seal."),
+    )
+
+    panels = [
+        FieldPanel("organization", widget=OrganizationChooserWidget()),
+        FieldPanel("name"),
+    ]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.organization.name if self.organization_id else self.name
+
+    def clean(self):
+        super().clean()
+        self.name = " ".join((self.name or "").split())
+        if self.organization_id:
+            if not self.organization.is_certified:
+                raise ValidationError(
+                    {"organization": _("Only certified organizations can be picked.")}
+                )
+            self.name = self.organization.name
+        elif not self.name:
+            raise ValidationError(
+                {"name": _("Pick an organization from the library or type its exact name.")}
+            )
+
+
+class HostUnit(ActivityUnit):
+    page = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="host_units")
+
+    class Meta(ActivityUnit.Meta):
+        verbose_name = _("host unit")
+        verbose_name_plural = _("host units")
+
+
+class OrganizerUnit(ActivityUnit):
+    page = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="organizer_units")
+
+    class Meta(ActivityUnit.Meta):
+        verbose_name = _("organizer unit")
+        verbose_name_plural = _("organizer units")
+
+
+class PartnerDepartment(ActivityUnit):
+    page = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="partner_departments")
+
+    class Meta(ActivityUnit.Meta):
+        verbose_name = _("partner department")
+        verbose_name_plural = _("partner departments")
+
+
+class PartnerSociety(ActivityUnit):
+    page = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="partner_societies")
+
+    class Meta(ActivityUnit.Meta):
+        verbose_name = _("partner society")
+        verbose_name_plural = _("partner societies")
+
+
+__all__ = [
+    "ActivityIndexPage",
+    "ActivityPage",
+    "ActivityState",
+    "ActivityType",
+    "HostUnit",
+    "JointActionCategory",
+    "ListingState",
+    "OrganizerUnit",
+    "PartnerDepartment",
+    "PartnerSociety",
+    "ReviewState",
+    "SpecialActionCategory",
+]

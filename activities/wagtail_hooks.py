@@ -1,0 +1,123 @@
+from django.contrib import messages
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from accounts.roles import is_submitter_only
+
+from .models import ActivityPage, ActivityType, JointActionCategory, SpecialActionCategory
+from .states import annotate_review_state
+from .views import MyActivitiesView, new_activity
+
+
+class ActivityTypeViewSet(SnippetViewSet):
+    model = ActivityType
+    icon = "tag"
+    list_display = ["name", "sort_order", "is_active"]
+    ordering = ["sort_order", "name"]
+
+
+class JointActionCategoryViewSet(ActivityTypeViewSet):
+    model = JointActionCategory
+
+
+class SpecialActionCategoryViewSet(ActivityTypeViewSet):
+    model = SpecialActionCategory
+
+
+class ActivityListsGroup(SnippetViewSetGroup):
+    menu_label = _("Activity options")
+    menu_icon = "list-ul"
+    menu_order = 260
+    items = (ActivityTypeViewSet, JointActionCategoryViewSet, SpecialActionCategoryViewSet)
+
+
+register_snippet(ActivityListsGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_my_activities_urls():
+    return [
+        path("my-activities/", MyActivitiesView.as_view(), name="my_activities"),
+        path(
+            "my-activities/results/",
+            MyActivitiesView.as_view(results_only=True),
+            name="my_activities_results",
+        ),
+        path("my-activities/new/", new_activity, name="new_activity"),
+    ]
+
+
+class NewActivityMenuItem(MenuItem):
+    def is_shown(self, request):
+        return ActivityPage.can_create_at_index_for(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_new_activity_menu_item():
+    return NewActivityMenuItem(
+        _("Publish an activity"), reverse("new_activity"), icon_name="plus", order=90
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_my_activities_menu_item():
+    return MenuItem(
+        _("My activities"), reverse("my_activities"), icon_name="doc-full-inverse", order=100
+    )
+
+
+@hooks.register("construct_explorer_page_queryset")
+def only_own_activities_for_submitters(parent_page, pages, request):
+    """Submitters never see other units' activities, drafts included, in the explorer or
+    the admin page search (R2)."""
+    if is_submitter_only(request.user):
+        pages = pages.filter(Q(owner=request.user) | ~Q(content_type__model="activitypage"))
+    return pages
+
+
+class MyActivitiesPanel(Component):
+    name = "my_activities"
+    order = 50
+
+    def __init__(self, request):
+        self.request = request
+
+    def render_html(self, parent_context=None):
+        pages = annotate_review_state(
+            ActivityPage.objects.filter(owner=self.request.user)
+        ).order_by("-latest_revision_created_at")[:5]
+        return render_to_string(
+            "activities/admin/dashboard_panel.html",
+            {"pages": pages, "my_activities_url": reverse("my_activities")},
+            request=self.request,
+        )
+
+
+@hooks.register("construct_homepage_panels")
+def add_my_activities_panel(request, panels):
+    if ActivityPage.objects.filter(owner=request.user).exists() or is_submitter_only(request.user):
+        panels.append(MyActivitiesPanel(request))
+
+
+def _warn(request, page):
+    page = page.specific
+    if isinstance(page, ActivityPage):
+        for warning in page.get_warnings():
+            messages.warning(request, warning)
+
+
+@hooks.register("after_create_page")
+def warn_after_create(request, page):
+    _warn(request, page)
+
+
+@hooks.register("after_edit_page")
+def warn_after_edit(request, page):
+    _warn(request, page)
