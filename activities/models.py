@@ -99,6 +99,29 @@ class ActivityIndexPage(Page):
     class Meta:
         verbose_name = _("activity index")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["activities"] = (
+            ActivityPage.objects.live()
+            .child_of(self)
+            .select_related("poster", "province", "activity_type")
+            .order_by("start_at")[:20]
+        )
+        return context
+
+    def get_workflow(self):
+        # New activities are created here; their own channel picks the route once known
+        # (ActivityPage.get_workflow). The index only needs to say "there is review".
+        from workflow.models import ReviewRouting
+
+        routing = ReviewRouting.for_site(self.get_site()) if self.pk else None
+        workflow = routing.national_workflow if routing else None
+        return workflow if workflow is not None and workflow.active else None
+
+    @property
+    def has_workflow(self):
+        return self.get_workflow() is not None
+
 
 class ActivityPage(Page):
     """A key activity (重点活动) with every item the publishing guide asks for (R6–R14)."""
@@ -549,6 +572,19 @@ class ActivityPage(Page):
         channel = self.channel if self.channel_id else None
         self.review_province_id = channel.province_id if channel is not None else None
 
+    # Review route (R19) ------------------------------------------------------------------
+
+    def get_workflow(self):
+        """Chosen by the channel's category, not by tree position (Wagtail's default)."""
+        from workflow.models import workflow_for
+
+        return workflow_for(self)
+
+    @property
+    def has_workflow(self):
+        # Wagtail's has_workflow queries the tree itself; keep it in step with get_workflow.
+        return self.get_workflow() is not None
+
     @classmethod
     def index_for_user(cls, user):
         """The activity index under which `user` may create activities, if any."""
@@ -574,7 +610,23 @@ class ActivityPage(Page):
 
     @property
     def listing_state(self):
-        return ListingState.ON if self.live else ListingState.OFF
+        if self.live:
+            return ListingState.ON
+        taken_down = getattr(self, "_taken_down", None)
+        if taken_down is None:
+            taken_down = self.take_downs.filter(restored_at=None).exists()
+        return ListingState.TAKEN_DOWN if taken_down else ListingState.OFF
+
+    @property
+    def review_comment(self):
+        """The reviewer's comment when the activity came back for changes."""
+        if self.review_state not in (ReviewState.PROVINCE_REJECTED, ReviewState.NATIONAL_REJECTED):
+            return ""
+        if hasattr(self, "_task_comment"):
+            return self._task_comment or ""
+        state = self.current_workflow_state
+        task_state = state.current_task_state if state else None
+        return task_state.comment if task_state else ""
 
     @property
     def is_province_reviewed(self):

@@ -92,7 +92,7 @@ def annotate_review_state(queryset):
     """Adds what review_state needs to every row in the same query: the latest
     non-cancelled workflow state's status and its current task's status and type."""
     from django.contrib.contenttypes.models import ContentType
-    from django.db.models import CharField, OuterRef, Subquery
+    from django.db.models import CharField, Exists, OuterRef, Subquery
     from django.db.models.functions import Cast
     from wagtail.models import Page, WorkflowState
 
@@ -104,7 +104,11 @@ def annotate_review_state(queryset):
         .exclude(status=WorkflowState.STATUS_CANCELLED)
         .order_by("-created_at", "-pk")
     )
+    from workflow.models import TakeDown
+
     return queryset.annotate(
+        _taken_down=Exists(TakeDown.objects.filter(page=OuterRef("pk"), restored_at=None)),
+        _task_comment=Subquery(latest.values("current_task_state__comment")[:1]),
         _workflow_status=Subquery(latest.values("status")[:1]),
         _task_status=Subquery(latest.values("current_task_state__status")[:1]),
         _task_content_type=Subquery(latest.values("current_task_state__task__content_type")[:1]),

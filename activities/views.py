@@ -70,7 +70,8 @@ def _activity_badge(page):
 
 def _listing_badge(page):
     state = page.listing_state
-    return {"label": state.label, "tone": "ok" if state == "on" else "neutral"}
+    tone = {"on": "ok", "taken_down": "danger"}.get(state, "neutral")
+    return {"label": state.label, "tone": tone}
 
 
 class MyActivitiesView(BaseListingView):
@@ -99,6 +100,7 @@ class MyActivitiesView(BaseListingView):
                 url_name="wagtailadmin_pages:edit",
             ),
             BadgeColumn("review_state", _review_badge, label=_("Review state")),
+            Column("review_comment", label=_("Review comment"), accessor="review_comment"),
             BadgeColumn("activity_state", _activity_badge, label=_("Activity state")),
             BadgeColumn("listing_state", _listing_badge, label=_("Listing state")),
             DateColumn("start_at", label=_("Starts"), sort_key="start_at"),

@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "organizations",
     "home",
     "activities",
-    "workflow",
     "search",
     "wagtail.contrib.settings",
     "wagtail.contrib.forms",
@@ -46,6 +45,8 @@ INSTALLED_APPS = [
     "wagtail.images",
     "wagtail.search",
     "wagtail.admin",
+    # After wagtail.admin: its ready() replaces one of Wagtail's signal receivers.
+    "workflow",
     "wagtail.api.v2",
     "wagtail",
     "wagtail_modeladmin",

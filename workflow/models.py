@@ -1,0 +1,332 @@
+"""Two review stages as Wagtail workflow tasks (R19–R22).
+
+Wagtail approves by group; the guide also needs a province stage that only the moderators
+of the activity's channel province can act on. Both tasks keep Wagtail's group rule and add
+their own, in the four hooks Wagtail asks tasks to implement, and re-check it in on_action so
+the admin, bulk actions and direct calls share one rule.
+"""
+
+import logging
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import AbstractGroupApprovalTask, Page, TaskState
+
+logger = logging.getLogger(__name__)
+
+
+class RejectReason(models.TextChoices):
+    """The guide's common reasons for sending an activity back."""
+
+    POSTER = "poster", _("The poster lacks the Science Day mark, the name, the time or the host")
+    DETAILS = (
+        "details",
+        _("The details miss the content, the audience, the scientists or the contact"),
+    )
+    COMMERCIAL = "commercial", _("Commercial promotion or routine teaching")
+    TIME_PLACE = "time_place", _("The time or the place is unclear")
+    CHANNEL = "channel", _("Wrong responsible channel")
+
+
+class RequestChangesForm(forms.Form):
+    reasons = forms.MultipleChoiceField(
+        label=_("Reasons"),
+        choices=RejectReason.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    comment = forms.CharField(
+        label=_("Comment for the submitter"),
+        required=True,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=_("Say what to change; the submitter sees this comment."),
+    )
+
+
+class ApproveForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+
+
+def compose_comment(reasons, comment):
+    labels = dict(RejectReason.choices)
+    lines = [f"【{labels[reason]}】" for reason in reasons if reason in labels]
+    return "\n".join([*lines, comment.strip()]).strip()
+
+
+class ReviewTask(AbstractGroupApprovalTask):
+    """What both stages share: members of the task's groups act, superusers may act, and
+    nobody approves an activity they submitted or last edited."""
+
+    review_stage = None
+
+    class Meta:
+        abstract = True
+
+    # --- who ---------------------------------------------------------------------------
+
+    def stage_allows(self, page, user):
+        return True
+
+    def user_can_review(self, page, user):
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if user.is_superuser:
+            return True
+        return self._user_in_groups(user) and self.stage_allows(page, user)
+
+    def user_can_approve(self, page, user, task_state=None):
+        return self.user_can_review(page, user) and not self.is_own_work(page, user, task_state)
+
+    def is_own_work(self, page, user, task_state=None):
+        task_state = task_state or self._current_task_state(page)
+        if task_state is None:
+            return False
+        if task_state.workflow_state.requested_by_id == user.pk:
+            return True
+        revision = task_state.revision
+        return revision is not None and revision.user_id == user.pk
+
+    def _current_task_state(self, page):
+        return (
+            TaskState.objects.filter(
+                task=self.task_ptr,
+                status=TaskState.STATUS_IN_PROGRESS,
+                workflow_state__base_content_type=page.get_base_content_type(),
+                workflow_state__object_id=str(page.pk),
+            )
+            .select_related("workflow_state", "revision")
+            .first()
+        )
+
+    # --- Wagtail's task hooks ---------------------------------------------------------
+
+    def get_actions(self, obj, user):
+        if not self.user_can_review(obj, user):
+            return []
+        actions = [("reject", _("Request changes"), True)]
+        if self.user_can_approve(obj, user):
+            actions += [
+                ("approve", _("Approve"), False),
+                ("approve", _("Approve with comment"), True),
+            ]
+        return actions
+
+    def get_form_for_action(self, action):
+        return RequestChangesForm if action == "reject" else ApproveForm
+
+    def user_can_access_editor(self, obj, user):
+        return self.user_can_review(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return not self.user_can_review(obj, user)
+
+    def user_can_lock(self, obj, user):
+        return self.user_can_review(obj, user) and not user.is_superuser
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        if not (user.is_authenticated and user.is_active):
+            return TaskState.objects.none()
+        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
+        if user.is_superuser:
+            return states
+        if not self._user_in_groups(user):
+            return TaskState.objects.none()
+        return self.filter_moderatable(states, user)
+
+    def filter_moderatable(self, task_states, user):
+        return task_states
+
+    def start(self, workflow_state, user=None):
+        page = workflow_state.content_object.specific
+        revision = page.get_latest_revision()
+        if revision is not None and hasattr(page, "review_province_id"):
+            # A live activity under re-review keeps its live row; route moderation by the
+            # revision being reviewed, whose channel may differ.
+            submitted = revision.as_object()
+            type(page).objects.filter(pk=page.pk).update(
+                review_province=submitted.channel.province_id if submitted.channel_id else None
+            )
+        return super().start(workflow_state, user=user)
+
+    @transaction.atomic
+    def on_action(self, task_state, user, action_name, **kwargs):
+        # Lock the row: two moderators acting at once produce exactly one transition.
+        current = TaskState.objects.select_for_update().get(pk=task_state.pk)
+        if current.status != TaskState.STATUS_IN_PROGRESS:
+            raise PermissionDenied(
+                _("This review step has already been completed by someone else.")
+            )
+        page = task_state.workflow_state.content_object
+        if action_name == "approve":
+            allowed = self.user_can_approve(page, user, task_state)
+        elif action_name == "reject":
+            allowed = self.user_can_review(page, user)
+        else:
+            allowed = False
+        if not allowed:
+            logger.warning(
+                "Refused %s on task state %s by user %s", action_name, task_state.pk, user.pk
+            )
+            raise PermissionDenied(_("You cannot act on this review step."))
+        comment = kwargs.get("comment") or ""
+        if action_name == "reject":
+            comment = compose_comment(kwargs.get("reasons") or [], comment)
+            if not kwargs.get("comment", "").strip():
+                raise PermissionDenied(_("Requesting changes needs a comment for the submitter."))
+        if user.is_superuser and not self._user_in_groups(user):
+            logger.info("Superuser %s did %s on task state %s", user.pk, action_name, task_state.pk)
+        return super().on_action(task_state, user, action_name, comment=comment)
+
+    # --- notifications ---------------------------------------------------------------
+
+    def users_to_notify(self, page):
+        """Exactly the people who can act on this step for this activity (R24)."""
+        users = get_user_model().objects.filter(is_active=True, groups__in=self.groups.all())
+        return self.filter_notified(users, page).distinct()
+
+    def filter_notified(self, users, page):
+        return users
+
+
+class ProvinceApprovalTask(ReviewTask):
+    """省级审核: only moderators of the channel organization's province (R20)."""
+
+    review_stage = "province"
+
+    class Meta:
+        verbose_name = _("province approval task")
+        verbose_name_plural = _("province approval tasks")
+
+    def stage_allows(self, page, user):
+        province = getattr(page.specific, "review_province_id", None)
+        return province is not None and user.province_id == province
+
+    def filter_moderatable(self, task_states, user):
+        from activities.models import ActivityPage
+
+        if user.province_id is None:
+            return TaskState.objects.none()
+        pages = ActivityPage.objects.filter(review_province_id=user.province_id).values(
+            pk_text=Cast("pk", output_field=CharField())
+        )
+        return task_states.filter(
+            workflow_state__base_content_type__model="page",
+            workflow_state__object_id__in=pages,
+        )
+
+    def filter_notified(self, users, page):
+        return users.filter(province_id=getattr(page.specific, "review_province_id", None))
+
+    @classmethod
+    def get_description(cls):
+        return _("Moderators of the activity's channel province approve this step")
+
+
+class NationalApprovalTask(ReviewTask):
+    """全国审核: national moderators (R21)."""
+
+    review_stage = "national"
+
+    class Meta:
+        verbose_name = _("national approval task")
+        verbose_name_plural = _("national approval tasks")
+
+    @classmethod
+    def get_description(cls):
+        return _("National moderators approve this step; the last approval publishes")
+
+
+@register_setting(icon="tasks")
+class ReviewRouting(BaseSiteSetting):
+    """The two routes of R19, chosen by the channel's category. Foreign keys, not names, so
+    renaming a workflow in the admin cannot break routing."""
+
+    province_workflow = models.ForeignKey(
+        "wagtailcore.Workflow",
+        verbose_name=_("province then national"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For provincial, municipal and county associations."),
+    )
+    national_workflow = models.ForeignKey(
+        "wagtailcore.Workflow",
+        verbose_name=_("national only"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For ministries, national societies and other channels."),
+    )
+
+    panels = [FieldPanel("province_workflow"), FieldPanel("national_workflow")]
+
+    class Meta:
+        verbose_name = _("review routing")
+
+
+def workflow_for(page):
+    """The workflow an activity goes through, chosen by its channel category (R19)."""
+    from organizations.models import Organization
+
+    site = page.get_site() if page.pk else None
+    if site is None:
+        parent = getattr(page, "_routing_parent", None)
+        site = parent.get_site() if parent is not None else None
+    routing = ReviewRouting.for_site(site) if site is not None else ReviewRouting.objects.first()
+    if routing is None:
+        return None
+    if page.channel_category in Organization.PROVINCE_REVIEWED:
+        workflow = routing.province_workflow
+    else:
+        workflow = routing.national_workflow
+    return workflow if workflow is not None and workflow.active else None
+
+
+class TakeDown(models.Model):
+    """下架 (R18): a national moderator takes an approved activity off the public site with a
+    reason; putting it back (上架) closes the record."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="take_downs")
+    reason = models.TextField(_("reason"))
+    # The version that was public, so putting it back publishes exactly that.
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    taken_at = models.DateTimeField(default=timezone.now)
+    restored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    restored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("take-down")
+        verbose_name_plural = _("take-downs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page"],
+                condition=models.Q(restored_at__isnull=True),
+                name="one_open_take_down_per_page",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.page_id}: {self.reason[:30]}"

@@ -1,0 +1,43 @@
+from wagtail.admin.mail import GroupApprovalTaskStateSubmissionEmailNotifier
+
+
+class ReviewTaskSubmissionNotifier(GroupApprovalTaskStateSubmissionEmailNotifier):
+    """Wagtail mails every member of a task's groups; a province step must reach only the
+    moderators of that province (R24)."""
+
+    def get_recipient_users(self, task_state, **kwargs):
+        from .models import ReviewTask
+
+        task = task_state.task.specific
+        if not isinstance(task, ReviewTask):
+            return super().get_recipient_users(task_state, **kwargs)
+        users = task.users_to_notify(task_state.workflow_state.content_object.specific)
+        triggering_user = kwargs.get("user")
+        if triggering_user is not None:
+            users = users.exclude(pk=triggering_user.pk)
+        return users
+
+
+review_task_submission_notifier = ReviewTaskSubmissionNotifier()
+
+
+def notify_owner(page, event, reason):
+    """Tell the activity's owner that it was taken down or put back (R18, R24)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    owner = page.owner
+    if owner is None or not owner.email or not owner.is_active:
+        return
+    context = {
+        "page": page,
+        "event": event,
+        "reason": reason,
+        "base_url": settings.WAGTAILADMIN_BASE_URL,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("workflow/email/listing_subject.txt", context).strip()
+        body = render_to_string("workflow/email/listing.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [owner.email], fail_silently=True)

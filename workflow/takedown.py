@@ -1,0 +1,66 @@
+"""下架 / 上架 (R18) as model-level operations, so views and tests share one rule."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from accounts.roles import NATIONAL_MODERATORS, in_group
+
+from .models import TakeDown
+
+
+def can_take_down(user):
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or in_group(user, NATIONAL_MODERATORS))
+    )
+
+
+def open_take_down(page):
+    return TakeDown.objects.filter(page=page, restored_at__isnull=True).first()
+
+
+@transaction.atomic
+def take_down(page, user, reason):
+    if not can_take_down(user):
+        raise PermissionDenied(_("Only national moderators can take activities down."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError(_("Give the reason for taking the activity down."))
+    page = type(page).objects.select_for_update().get(pk=page.pk)
+    if not page.live:
+        raise ValueError(_("Only a listed activity can be taken down."))
+    record = TakeDown.objects.create(
+        page=page, reason=reason, taken_by=user, revision=page.live_revision
+    )
+    page.unpublish(user=user, log_action=False)
+    log(page, "workflow.take_down", user=user, data={"reason": reason})
+    _notify_owner(page, "taken_down", reason)
+    return record
+
+
+@transaction.atomic
+def restore(page, user):
+    if not can_take_down(user):
+        raise PermissionDenied(_("Only national moderators can put activities back."))
+    page = type(page).objects.select_for_update().get(pk=page.pk)
+    record = open_take_down(page)
+    if record is None or page.live:
+        raise ValueError(_("This activity is not taken down."))
+    revision = record.revision or page.get_latest_revision()
+    record.restored_by = user
+    record.restored_at = timezone.now()
+    record.save(update_fields=["restored_by", "restored_at"])
+    revision.publish(user=user, log_action=False)
+    log(page, "workflow.restore", user=user)
+    _notify_owner(page, "restored", "")
+    return record
+
+
+def _notify_owner(page, event, reason):
+    from .notifications import notify_owner
+
+    notify_owner(page, event, reason)

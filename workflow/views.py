@@ -1,0 +1,209 @@
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import BigIntegerField, CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.models import Page, TaskState
+
+from activities.models import ActivityPage, ActivityType
+from organizations.models import Organization, Region
+
+from .models import RejectReason
+from .takedown import can_take_down, open_take_down, restore, take_down
+
+
+def reviewable_task_states(user):
+    """The in-progress task states `user` may act on, each with its activity's facts, in
+    one query (TaskState.reviewable_by ORs every task's own rule)."""
+    page_type = ContentType.objects.get_for_model(Page)
+    activity = ActivityPage.objects.filter(
+        pk=Cast(OuterRef("workflow_state__object_id"), output_field=BigIntegerField())
+    )
+    return (
+        TaskState.objects.reviewable_by(user)
+        .filter(workflow_state__base_content_type=page_type)
+        .select_related("task", "workflow_state__requested_by", "revision")
+        .annotate(
+            activity_title=Subquery(activity.values("draft_title")[:1]),
+            activity_province=Subquery(activity.values("review_province__name")[:1]),
+            activity_type=Subquery(activity.values("activity_type__name")[:1]),
+            activity_channel=Subquery(activity.values("channel__name")[:1]),
+            activity_start=Subquery(activity.values("start_at")[:1]),
+        )
+        .order_by("started_at")
+    )
+
+
+class ModerationFilterSet(WagtailFilterSet):
+    province = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Province"),
+        queryset=Region.objects.filter(level=Region.Level.PROVINCE),
+        method="filter_activity",
+    )
+    activity_type = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Activity type"),
+        queryset=ActivityType.objects.all(),
+        method="filter_activity",
+    )
+    channel_category = django_filters.ChoiceFilter(
+        label=gettext_lazy("Channel category"),
+        choices=Organization.Category.choices,
+        method="filter_activity",
+    )
+    started_at = django_filters.DateFromToRangeFilter(
+        label=gettext_lazy("Submitted"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = TaskState
+        fields = []
+
+    def filter_activity(self, queryset, name, value):
+        field = {"province": "review_province"}.get(name, name)
+        value = getattr(value, "pk", value)
+        ids = ActivityPage.objects.filter(**{field: value}).values(
+            pk_text=Cast("pk", output_field=CharField())
+        )
+        return queryset.filter(workflow_state__object_id__in=ids)
+
+
+class BulkActionForm(forms.Form):
+    task_states = forms.ModelMultipleChoiceField(queryset=TaskState.objects.none())
+    action = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    reasons = forms.MultipleChoiceField(
+        label=gettext_lazy("Reasons"),
+        choices=RejectReason.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task_states"].queryset = TaskState.objects.reviewable_by(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "reject" and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("Requesting changes needs a comment for the submitter."))
+        return cleaned
+
+
+def moderation(request):
+    """审核工作台: everything awaiting the user's review, filterable, with bulk actions that
+    go through each task's own on_action (same permission rules as one by one)."""
+    queryset = reviewable_task_states(request.user)
+    filterset = ModerationFilterSet(request.GET or None, queryset=queryset)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    form = BulkActionForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            done, refused = _apply_bulk(request, form.cleaned_data)
+            if done:
+                messages.success(
+                    request,
+                    ngettext("%(count)d activity handled.", "%(count)d activities handled.", done)
+                    % {"count": done},
+                )
+            for title, reason in refused:
+                messages.error(request, f"{title}: {reason}")
+            return redirect(request.get_full_path())
+        messages.error(
+            request, _("Choose activities and an action; requesting changes needs a comment.")
+        )
+    return TemplateResponse(
+        request,
+        "workflow/admin/moderation.html",
+        {
+            "rows": rows[:200],
+            "total": rows.count(),
+            "filters": filterset,
+            "form": form,
+            "page_title": _("Review desk"),
+        },
+    )
+
+
+def _apply_bulk(request, data):
+    action = data["action"]
+    comment = data["comment"].strip()
+    done, refused = 0, []
+    for task_state in data["task_states"]:
+        task_state.refresh_from_db()
+        task = task_state.task.specific
+        title = task_state.workflow_state.content_object.get_admin_display_title()
+        kwargs = {"comment": comment}
+        if action == "reject":
+            kwargs["reasons"] = data["reasons"]
+        try:
+            task.on_action(task_state, request.user, action, **kwargs)
+        except PermissionDenied as error:
+            refused.append((title, str(error) or _("Not allowed.")))
+        else:
+            done += 1
+    return done, refused
+
+
+class TakeDownForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=1000,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=gettext_lazy("The submitter receives this reason."),
+    )
+
+
+def take_down_view(request, page_id):
+    page = get_object_or_404(ActivityPage, pk=page_id)
+    if not can_take_down(request.user):
+        raise PermissionDenied
+    if not page.live and open_take_down(page) is not None:
+        return TemplateResponse(
+            request,
+            "workflow/admin/restore.html",
+            {"page": page, "record": open_take_down(page), "page_title": _("Put back")},
+        )
+    form = TakeDownForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            take_down(page, request.user, form.cleaned_data["reason"])
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("“%(title)s” was taken down.") % {"title": page.title})
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return TemplateResponse(
+        request,
+        "workflow/admin/take_down.html",
+        {"page": page, "form": form, "page_title": _("Take down")},
+    )
+
+
+@require_POST
+def restore_view(request, page_id):
+    page = get_object_or_404(ActivityPage, pk=page_id)
+    if not can_take_down(request.user):
+        raise PermissionDenied
+    try:
+        restore(page, request.user)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("“%(title)s” is listed again.") % {"title": page.title})
+    return redirect("wagtailadmin_explore", page.get_parent().pk)
+
+
+__all__ = ["moderation", "open_take_down", "restore_view", "take_down_view"]

@@ -1,0 +1,103 @@
+from django.contrib import messages
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.action_menu import SubmitForModerationMenuItem
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import Button
+from wagtail.models import TaskState
+
+from activities.models import ActivityIndexPage, ActivityPage
+
+from .takedown import can_take_down, open_take_down
+from .views import moderation, restore_view, take_down_view
+
+
+@hooks.register("register_admin_urls")
+def register_urls():
+    return [
+        path("review/", moderation, name="review_desk"),
+        path("review/take-down/<int:page_id>/", take_down_view, name="take_down"),
+        path("review/restore/<int:page_id>/", restore_view, name="restore_listing"),
+    ]
+
+
+class ReviewDeskMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser or TaskState.objects.reviewable_by(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_review_desk_menu_item():
+    return ReviewDeskMenuItem(
+        gettext_lazy("Review desk"), reverse("review_desk"), icon_name="tasks", order=110
+    )
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    actions.register_action(
+        "workflow.take_down", gettext_lazy("Take down"), gettext_lazy("Taken down")
+    )
+    actions.register_action("workflow.restore", gettext_lazy("Put back"), gettext_lazy("Put back"))
+
+
+class RoutedSubmitMenuItem(SubmitForModerationMenuItem):
+    """On a new activity the route is unknown until its channel is chosen, so the button
+    must not name the parent's workflow."""
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        page = context.get("page")
+        if not (page and page.pk):
+            context["label"] = _("Submit for review")
+        return context
+
+
+@hooks.register("construct_page_action_menu")
+def use_routed_submit_item(menu_items, request, context):
+    page, parent = context.get("page"), context.get("parent_page")
+    is_activity = isinstance(page, ActivityPage) or (
+        page is None and parent is not None and parent.specific_class is ActivityIndexPage
+    )
+    if not is_activity:
+        return
+    for position, item in enumerate(menu_items):
+        if type(item) is SubmitForModerationMenuItem:
+            menu_items[position] = RoutedSubmitMenuItem(order=item.order)
+
+
+@hooks.register("register_page_header_buttons")
+def take_down_buttons(page, user, view_name, next_url=None):
+    if not isinstance(page.specific_deferred, ActivityPage) or not can_take_down(user):
+        return
+    if page.live:
+        yield Button(
+            _("Take down"), reverse("take_down", args=[page.pk]), icon_name="cross", priority=62
+        )
+    elif open_take_down(page) is not None:
+        yield Button(
+            _("Put back"), reverse("take_down", args=[page.pk]), icon_name="upload", priority=62
+        )
+
+
+@hooks.register("before_edit_page")
+def show_review_feedback(request, page):
+    """The submitter sees why the activity came back, on the edit page itself (R22)."""
+    if request.method != "GET" or not isinstance(page.specific_deferred, ActivityPage):
+        return
+    state = page.current_workflow_state
+    if state is not None and state.status == state.STATUS_NEEDS_CHANGES:
+        task_state = state.current_task_state
+        if task_state is not None and task_state.comment:
+            messages.warning(
+                request,
+                _("%(step)s asked for changes: %(comment)s")
+                % {"step": task_state.task.name, "comment": task_state.comment},
+            )
+    record = open_take_down(page)
+    if record is not None and not page.live:
+        messages.warning(
+            request, _("Taken down by a national moderator: %(reason)s") % {"reason": record.reason}
+        )
