@@ -25,11 +25,20 @@ def test_migrations_make_homepage_the_site_root():
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_site_serves_chinese(client):
+    from activities.models import ActivityPage
+    from activities.states import ReviewState, annotate_review_state
+
     call_command("seed_demo", stdout=io.StringIO())
-    first = User.objects.count()
+    first = (User.objects.count(), ActivityPage.objects.count())
     call_command("seed_demo", stdout=io.StringIO())
-    assert User.objects.count() == first
+    assert (User.objects.count(), ActivityPage.objects.count()) == first
     assert User.objects.filter(is_superuser=True).exists()
+    assert first[1] >= 40
+    # The demo shows every review state and a taken-down activity.
+    states = {page.review_state for page in annotate_review_state(ActivityPage.objects.all())}
+    assert states == set(ReviewState)
+    listing = {page.listing_state for page in annotate_review_state(ActivityPage.objects.all())}
+    assert listing == {"on", "off", "taken_down"}
 
     home = client.get("/")
     assert home.status_code == 200
