@@ -35,8 +35,10 @@ class OrganizationChooseMixin:
 
     @property
     def columns(self):
+        title = self.title_column
+        title.label = _("Name")
         return [
-            self.title_column,
+            title,
             Column("category", label=_("Category"), accessor="get_category_display"),
             Column("province", label=_("Province"), accessor="province"),
         ]

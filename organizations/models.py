@@ -12,9 +12,9 @@ class Region(models.Model):
     URLs use the official code directly (?province=440000)."""
 
     class Level(models.TextChoices):
-        PROVINCE = "province", _("Province")
-        CITY = "city", _("City")
-        COUNTY = "county", _("County or district")
+        PROVINCE = "province", _("Province-level")
+        CITY = "city", _("Prefecture-level")
+        COUNTY = "county", _("County-level")
 
     code = models.CharField(_("code"), max_length=6, primary_key=True)
     name = models.CharField(_("name"), max_length=50)
