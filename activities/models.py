@@ -6,6 +6,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
@@ -23,6 +24,7 @@ from wagtail.search import index
 from organizations.choosers import OrganizationChooserWidget
 from organizations.forms import REGION_WIDGETS
 from organizations.models import Organization, Region
+from search.segment import segment
 
 from .constants import (
     POSTER_FORMATS,
@@ -389,6 +391,10 @@ class ActivityPage(Page):
 
     search_fields = [
         *Page.search_fields,
+        # Segmented text (search/segment.py) so Chinese words match inside longer text.
+        index.SearchField("search_title", boost=3),
+        index.SearchField("search_text"),
+        index.AutocompleteField("search_title"),
         index.FilterField("province"),
         index.FilterField("activity_type"),
         index.FilterField("mode"),
@@ -412,6 +418,29 @@ class ActivityPage(Page):
 
     def __str__(self):
         return self.title
+
+    # Search (R29) -----------------------------------------------------------------------
+
+    def search_title(self):
+        return segment(self.title)
+
+    def search_text(self):
+        parts = [
+            strip_tags(self.details or ""),
+            self.content,
+            self.audience,
+            self.scientists,
+            self.highlights,
+            self.address,
+            str(self.activity_type or ""),
+            str(self.province or ""),
+            str(self.city or ""),
+            str(self.county or ""),
+            str(self.channel or ""),
+            *(unit.display_name for unit in self.host_units.all()),
+            *(unit.display_name for unit in self.organizer_units.all()),
+        ]
+        return segment(" ".join(part for part in parts if part))
 
     # Validation -------------------------------------------------------------------------
 
