@@ -21,6 +21,16 @@ class OrganizationSelect(forms.Select):
 class RegistrationForm(forms.ModelForm):
     """R1: mobile number (the login), real name, password twice, optional organization."""
 
+    # Longer than 11 so "+86 139 1234 5678" can be typed; the model's validator checks the
+    # normalised number.
+    phone = forms.CharField(
+        label=_("mobile number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "13800138000"}
+        ),
+    )
+
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -37,9 +47,6 @@ class RegistrationForm(forms.ModelForm):
         model = User
         fields = ["phone", "real_name", "organization"]
         widgets = {
-            "phone": forms.TextInput(
-                attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "13800138000"}
-            ),
             "organization": OrganizationSelect(attrs={"data-filterable": "true"}),
         }
         help_texts = {"organization": _("Optional: the unit you publish activities for.")}

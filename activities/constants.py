@@ -1,5 +1,7 @@
 import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 TITLE_MAX_LENGTH = 50
 POSTER_MIN_SIDE = 600
 POSTER_MAX_BYTES = 10 * 1024 * 1024
@@ -8,3 +10,4 @@ POSTER_FORMATS = frozenset({"jpeg", "jpg", "png", "webp"})
 SHORT_NOTICE = datetime.timedelta(days=7)
 # Names at least this similar (difflib ratio of normalised names) draw a warning.
 SIMILAR_NAME_RATIO = 0.85
+HTTP_URL_MESSAGE = _("Enter a full web address starting with http:// or https://.")

@@ -1,10 +1,11 @@
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from organizations.models import Organization
 from organizations.widgets import CascadingRegionFormMixin
 
-from .constants import TITLE_MAX_LENGTH
+from .constants import HTTP_URL_MESSAGE, TITLE_MAX_LENGTH
 
 RELATION_FIELDS = ("joint_action_categories", "special_action_categories")
 RELATION_FORMSETS = ("partner_departments", "partner_societies")
@@ -30,6 +31,31 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
             self.fields["slug"].required = False
         if "channel" in self.fields:
             self.fields["channel"].queryset = Organization.objects.certified()
+        if "reservation_url" in self.fields:
+            # Django's generic "Enter a valid URL" would hide what is actually required.
+            self.fields["reservation_url"].error_messages["invalid"] = HTTP_URL_MESSAGE
+        self._offer_active_options()
+        host_units = self.formsets.get("host_units")
+        if host_units is not None:
+            host_units.error_messages = {
+                **host_units.error_messages,
+                "too_few_forms": _("Add at least one host unit."),
+            }
+
+    def _offer_active_options(self):
+        """Retired types and categories stay on the activities that have them, but are
+        not offered for new choices."""
+        for name in ("activity_type", "joint_action_categories", "special_action_categories"):
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            current = self.initial.get(name)
+            if hasattr(current, "__iter__") and not isinstance(current, str):
+                keep = [getattr(item, "pk", item) for item in current]
+            else:
+                keep = [getattr(current, "pk", current)] if current else []
+            model = field.queryset.model
+            field.queryset = model.objects.filter(models.Q(is_active=True) | models.Q(pk__in=keep))
 
     def clean(self):
         cleaned = super().clean()
@@ -39,6 +65,8 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         for name in RELATION_FORMSETS:
             counts[name] = self._filled_rows(self.formsets.get(name))
         self.instance._pending_relation_counts = counts
+        # A field that failed its own validation should not also be reported as missing.
+        self.instance._invalid_fields = set(self.errors)
         if self.is_submission:
             parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
             errors = self.instance.submission_errors(

@@ -27,6 +27,7 @@ from organizations.models import Organization, Region
 from search.segment import segment
 
 from .constants import (
+    HTTP_URL_MESSAGE,
     POSTER_FORMATS,
     POSTER_MAX_BYTES,
     POSTER_MIN_SIDE,
@@ -44,9 +45,9 @@ from .states import (
     review_state_for,
 )
 
+# Its own code, so Django's generic "Enter a valid URL" does not replace the message.
 validate_http_url = URLValidator(
-    schemes=["http", "https"],
-    message=_("Enter a full web address starting with http:// or https://."),
+    schemes=["http", "https"], message=HTTP_URL_MESSAGE, code="http_url"
 )
 
 
@@ -302,7 +303,13 @@ class ActivityPage(Page):
 
     basic_panels = [
         FieldPanel("title", heading=_("Activity name")),
-        FieldRowPanel([FieldPanel("mode"), FieldPanel("activity_type")]),
+        FieldRowPanel(
+            [
+                FieldPanel("mode"),
+                # A plain select: the snippet chooser would offer retired types too.
+                FieldPanel("activity_type", widget=forms.Select),
+            ]
+        ),
         FieldRowPanel([FieldPanel("start_at"), FieldPanel("end_at")], heading=_("Time")),
         FieldRowPanel(
             [
@@ -501,7 +508,11 @@ class ActivityPage(Page):
             add("has_partner_departments", _("Add at least one partner department."))
         if self.has_partner_societies and not self._related_count("partner_societies"):
             add("has_partner_societies", _("Add at least one partner society."))
-        if self.supports_reservation and not self.reservation_url:
+        if (
+            self.supports_reservation
+            and not self.reservation_url
+            and "reservation_url" not in getattr(self, "_invalid_fields", ())
+        ):
             add("reservation_url", _("Give the booking page's link."))
 
     def _related_count(self, name):
@@ -542,7 +553,7 @@ class ActivityPage(Page):
                 errors["__all__"] = [
                     _(
                         "Submission is closed: activities of the %(year)s campaign can be "
-                        "submitted from %(window)s. Your draft is saved."
+                        "submitted from %(window)s. You can still save your draft."
                     )
                     % {"year": campaign.year, "window": campaign.window_display()}
                 ]
@@ -575,9 +586,12 @@ class ActivityPage(Page):
         if not key or self.start_at is None:
             return []
         year = timezone.localtime(self.start_at).year
-        candidates = ActivityPage.objects.filter(
-            name_key__startswith=key[:4], start_at__year=year
-        ).exclude(pk=self.pk)
+        # Names sharing their first or their last four characters are the candidates.
+        candidates = (
+            ActivityPage.objects.filter(start_at__year=year)
+            .filter(models.Q(name_key__startswith=key[:4]) | models.Q(name_key__endswith=key[-4:]))
+            .exclude(pk=self.pk)
+        )
         similar = []
         for page in candidates.only("title", "name_key")[:200]:
             if difflib.SequenceMatcher(None, key, page.name_key).ratio() >= SIMILAR_NAME_RATIO:
