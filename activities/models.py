@@ -103,13 +103,10 @@ class ActivityIndexPage(Page):
         verbose_name = _("activity index")
 
     def get_context(self, request, *args, **kwargs):
+        from .listing import build
+
         context = super().get_context(request, *args, **kwargs)
-        context["activities"] = (
-            ActivityPage.objects.live()
-            .child_of(self)
-            .select_related("poster", "province", "activity_type")
-            .order_by("start_at")[:20]
-        )
+        context.update(build(request.GET, root=self))
         return context
 
     def get_workflow(self):

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import urls as accounts_urls
 from accounts.views import AccountView
+from search import views as search_views
 
 urlpatterns = [
     # Our account settings view replaces Wagtail's so the name panel edits real_name.
@@ -19,6 +20,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(accounts_urls)),
     path("organizations/", include("organizations.urls")),
+    path("search/", search_views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
