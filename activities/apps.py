@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Activities")
+
+    def ready(self):
+        from wagtail.models import Page
+        from wagtail.permissions import register_permission_policy
+
+        from .permissions import SubmitterScopedPagePolicy
+
+        register_permission_policy(Page, SubmitterScopedPagePolicy(Page))

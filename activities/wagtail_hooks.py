@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from accounts.roles import is_submitter_only
 
 from .models import ActivityPage, ActivityType, JointActionCategory, SpecialActionCategory
+from .permissions import own_activities_only
 from .states import annotate_review_state
 from .views import MyActivitiesView, new_activity
 
@@ -73,13 +73,9 @@ def register_my_activities_menu_item():
     )
 
 
-@hooks.register("construct_explorer_page_queryset")
-def only_own_activities_for_submitters(parent_page, pages, request):
-    """Submitters never see other units' activities, drafts included, in the explorer or
-    the admin page search (R2)."""
-    if is_submitter_only(request.user):
-        pages = pages.filter(Q(owner=request.user) | ~Q(content_type__model="activitypage"))
-    return pages
+@hooks.register("construct_page_chooser_queryset")
+def only_own_activities_in_page_chooser(pages, request):
+    return own_activities_only(pages, request.user)
 
 
 class MyActivitiesPanel(Component):

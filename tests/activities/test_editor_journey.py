@@ -92,7 +92,9 @@ def test_submitter_sees_only_own_activities(client, submitter):
     explorer = client.get(f"/admin/pages/{factories.index().pk}/").content.decode()
     assert "我的活动一" in explorer and "别人的活动" not in explorer
     search = client.get("/admin/pages/search/", {"q": "活动"}).content.decode()
-    assert "别人的活动" not in search
+    assert "我的活动一" in search and "别人的活动" not in search
+    chooser = client.get("/admin/choose-page/search/", {"q": "活动"}).content.decode()
+    assert "别人的活动" not in chooser
 
     assert client.get(EDIT_URL.format(pk=mine.pk)).status_code == 200
     for url in (

@@ -90,7 +90,7 @@ def test_province_rejects_then_resubmission_returns_to_province(client, people):
     page = ActivityPage.objects.get(pk=page.pk)
     assert page.review_state == ReviewState.PROVINCE_REJECTED
     assert "请补充主办单位" in page.review_comment
-    assert "海报" in page.review_comment or "mark" in page.review_comment
+    assert "宣传图" in page.review_comment
 
     client.force_login(people["submitter"])
     center = client.get("/admin/my-activities/").content.decode()
