@@ -625,6 +625,75 @@ class ActivityPage(Page):
         # Wagtail's has_workflow queries the tree itself; keep it in step with get_workflow.
         return self.get_workflow() is not None
 
+    # Public page (R30) ------------------------------------------------------------------
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # One query for every fact the page shows, instead of one per foreign key.
+        page = (
+            ActivityPage.objects.select_related(
+                "province", "city", "county", "activity_type", "channel", "poster"
+            )
+            .prefetch_related(
+                *(
+                    models.Prefetch(name, queryset=model.objects.select_related("organization"))
+                    for name, model in (
+                        ("host_units", HostUnit),
+                        ("organizer_units", OrganizerUnit),
+                        ("partner_departments", PartnerDepartment),
+                        ("partner_societies", PartnerSociety),
+                    )
+                )
+            )
+            .get(pk=self.pk)
+            if self.pk and self.live and not getattr(request, "is_preview", False)
+            else self
+        )
+        context["page"] = context["self"] = page
+        context["absolute_url"] = self.get_full_url(request)
+        context["qr_svg"] = qr_svg(context["absolute_url"])
+        context["json_ld"] = page.json_ld(context["absolute_url"], request)
+        return context
+
+    def json_ld(self, url, request=None):
+        """schema.org Event metadata for search engines and share previews."""
+        import json
+
+        from django.utils.safestring import mark_safe
+
+        modes = {
+            self.Mode.ONLINE: "https://schema.org/OnlineEventAttendanceMode",
+            self.Mode.OFFLINE: "https://schema.org/OfflineEventAttendanceMode",
+            self.Mode.BOTH: "https://schema.org/MixedEventAttendanceMode",
+        }
+        place = " ".join(
+            str(part) for part in (self.province, self.city, self.county, self.address) if part
+        )
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": self.title,
+            "url": url,
+            "startDate": self.start_at.isoformat() if self.start_at else None,
+            "endDate": self.end_at.isoformat() if self.end_at else None,
+            "eventAttendanceMode": modes.get(self.mode),
+            "eventStatus": "https://schema.org/EventScheduled",
+            "description": (self.content or "")[:300],
+            "location": {"@type": "Place", "name": place or str(self.province or "")},
+            "organizer": [
+                {"@type": "Organization", "name": unit.display_name}
+                for unit in self.host_units.all()
+            ],
+        }
+        if self.poster_id and request is not None:
+            rendition = self.poster.get_rendition("fill-1200x630|format-jpeg")
+            data["image"] = request.build_absolute_uri(rendition.url)
+        if self.supports_reservation and self.reservation_url:
+            data["offers"] = {"@type": "Offer", "url": self.reservation_url, "price": "0"}
+        # </ cannot end the script element: JSON escapes it.
+        text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        return mark_safe(text)  # noqa: S308 - JSON of our own data, "</" escaped
+
     @classmethod
     def index_for_user(cls, user):
         """The activity index under which `user` may create activities, if any."""
@@ -671,6 +740,20 @@ class ActivityPage(Page):
     @property
     def is_province_reviewed(self):
         return self.channel_category in Organization.PROVINCE_REVIEWED
+
+
+def qr_svg(url):
+    """A QR code of the page URL as inline SVG, for sharing from a screen to a phone."""
+    import io
+
+    import segno
+    from django.utils.safestring import mark_safe
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=url
+    )
+    return mark_safe(buffer.getvalue().decode())  # noqa: S308 - generated SVG, no user markup
 
 
 def poster_problems(image):

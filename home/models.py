@@ -28,6 +28,34 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
+    def get_context(self, request, *args, **kwargs):
+        from activities.listing import order, public_activities, with_card_data
+        from activities.models import ActivityIndexPage, ActivityType
+
+        context = super().get_context(request, *args, **kwargs)
+        live = public_activities()
+        now = timezone.now()
+        context["campaign"] = CampaignSettings.for_request(request)
+        context["activity_index"] = ActivityIndexPage.objects.live().first()
+        context["upcoming"] = with_card_data(order(live.filter(end_at__gte=now), "start", now))[:8]
+        context["total_approved"] = live.count()
+        context["by_province"] = (
+            live.values("province__code", "province__name")
+            .annotate(count=models.Count("pk"))
+            .order_by("-count", "province__code")[:10]
+        )
+        context["types"] = (
+            ActivityType.objects.filter(is_active=True)
+            .annotate(
+                count=models.Count(
+                    "activities",
+                    filter=models.Q(activities__in=live.values("pk")),
+                )
+            )
+            .order_by("sort_order")
+        )
+        return context
+
 
 def _default_year():
     return timezone.localdate().year
