@@ -51,3 +51,22 @@ def superuser(django_user_model):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rollback_in_every_context(django_db_setup):
+    """Let serialized_rollback restore the migrated data in every context.
+
+    Playwright's sync API (tests/e2e) keeps an event loop running in the main thread for the
+    rest of the session, and Django then keys database connections by context: transactional
+    tests that run after a browser test get a connection wrapper without the
+    `_test_serialized_contents` that serialized_rollback restores from, and start from the
+    flushed, empty database. Expose the contents on the wrapper class so that every context
+    finds them. (Session-wide and autouse, so it runs before any transactional test.)
+    """
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents

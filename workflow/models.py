@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.models import AbstractGroupApprovalTask, Page, TaskState
+from wagtail.models import AbstractGroupApprovalTask, Page, Revision, TaskState
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +90,22 @@ class ReviewTask(AbstractGroupApprovalTask):
         return self.user_can_review(page, user) and not self.is_own_work(page, user, task_state)
 
     def is_own_work(self, page, user, task_state=None):
+        """Submitted it, saved the revision under review, or edited it during this step
+        (the editor's "save and approve" would otherwise publish a moderator's own edit)."""
         task_state = task_state or self._current_task_state(page)
         if task_state is None:
             return False
         if task_state.workflow_state.requested_by_id == user.pk:
             return True
         revision = task_state.revision
-        return revision is not None and revision.user_id == user.pk
+        if revision is not None and revision.user_id == user.pk:
+            return True
+        return Revision.objects.filter(
+            base_content_type=page.get_base_content_type(),
+            object_id=str(page.pk),
+            user=user,
+            created_at__gte=task_state.started_at,
+        ).exists()
 
     def _current_task_state(self, page):
         return (

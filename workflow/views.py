@@ -76,7 +76,9 @@ class ModerationFilterSet(WagtailFilterSet):
 
 
 class BulkActionForm(forms.Form):
-    task_states = forms.ModelMultipleChoiceField(queryset=TaskState.objects.none())
+    # Plain ids: a step a colleague just handled, or one outside the user's queue, must not
+    # invalidate the rest of the selection; each id is checked when it is handled.
+    task_states = forms.TypedMultipleChoiceField(coerce=int, choices=())
     action = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
     reasons = forms.MultipleChoiceField(
         label=gettext_lazy("Reasons"),
@@ -93,7 +95,7 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["task_states"].queryset = TaskState.objects.reviewable_by(user)
+        self.fields["task_states"].valid_value = lambda value: str(value).isdigit()
 
     def clean(self):
         cleaned = super().clean()
@@ -141,8 +143,18 @@ def _apply_bulk(request, data):
     action = data["action"]
     comment = data["comment"].strip()
     done, refused = 0, []
-    for task_state in data["task_states"]:
-        task_state.refresh_from_db()
+    reviewable = {
+        task_state.pk: task_state
+        for task_state in TaskState.objects.reviewable_by(request.user)
+        .filter(pk__in=data["task_states"])
+        .select_related("workflow_state", "task")
+    }
+    for task_state_id in data["task_states"]:
+        task_state = reviewable.get(task_state_id)
+        if task_state is None:
+            # Not in this user's queue (any more): say which selection, not whose activity.
+            refused.append((f"#{task_state_id}", _("No longer awaiting your review.")))
+            continue
         task = task_state.task.specific
         title = task_state.workflow_state.content_object.get_admin_display_title()
         kwargs = {"comment": comment}
