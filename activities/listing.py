@@ -162,8 +162,9 @@ def by_ids(queryset, ids):
     return queryset.filter(pk__in=ids).annotate(_rank=ranking).order_by("_rank")
 
 
-def build(params, root=None, default_sort=SortChoices.START, moment=None):
-    """The listing for a request's GET parameters: form, chips, page of cards, count."""
+def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=None):
+    """The activities the public listing shows for these GET parameters, in its order, and
+    the valid filters and sort it applied. Shared by the pages, the API and the calendar."""
     form = ActivityFilterForm(params)
     values = form.values()
     queryset = public_activities()
@@ -174,15 +175,21 @@ def build(params, root=None, default_sort=SortChoices.START, moment=None):
     sort = values.get("sort") or (SortChoices.RELEVANCE if query else default_sort)
     if query:
         ids = search_ids(query)
-        queryset = (
-            by_ids(queryset, ids)
-            if sort == SortChoices.RELEVANCE
-            else order(queryset.filter(pk__in=ids), sort, moment)
-        )
+        if sort == SortChoices.RELEVANCE:
+            queryset = by_ids(queryset, ids)
+        else:
+            queryset = order(queryset.filter(pk__in=ids), sort, moment)
     else:
         if sort == SortChoices.RELEVANCE:
             sort = default_sort
         queryset = order(queryset, sort, moment)
+    return queryset, form, values, sort
+
+
+def build(params, root=None, default_sort=SortChoices.START, moment=None):
+    """The listing for a request's GET parameters: form, chips, page of cards, count."""
+    queryset, form, values, sort = listing_queryset(params, root, default_sort, moment)
+    query = values.get("q", "")
     paginator = Paginator(with_card_data(queryset), PER_PAGE)
     try:
         number = int(params.get("page", 1))

@@ -22,6 +22,8 @@ urlpatterns = [
     path("organizations/", include("organizations.urls")),
     path("search/", search_views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # API, feeds, iCalendar, sitemap.xml, robots.txt (R31)
+    path("", include("config.api")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,242 @@
+"""The JSON API of approved activities (R31), on Wagtail's API v2.
+
+Only live, public activities are served (R27). The listing's filters are the query
+parameters and are applied by the listing's own code (activities.listing), so the API
+and the HTML listing always return the same activities for the same parameters. Bad
+values are ignored like on the listing; unknown parameters are ignored, not refused."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.urls import path
+from rest_framework.fields import Field
+from wagtail.api import APIField
+from wagtail.api.v2.pagination import WagtailPagination
+from wagtail.api.v2.serializers import PageSerializer
+from wagtail.api.v2.views import BaseAPIViewSet
+from wagtail.images.models import Image
+
+from . import listing
+from .listing import FILTER_PARAMS, public_activities
+from .models import ActivityPage, HostUnit, OrganizerUnit
+
+# One fixed rendition for every API client: WebP, at most 800 pixels on its long side.
+POSTER_RENDITION = "max-800x800|format-webp|webpquality-80"
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+# Page ids are database integers; a larger number in a URL is simply not found (SQLite
+# refuses to compare with it rather than answering "no row").
+MAX_ID = 2**31 - 1
+
+
+def is_page_id(value):
+    """Whether `value` can be a page's id at all."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
+
+
+def listing_queryset(params, moment=None, sort=None):
+    """The public listing's activities for these GET parameters (activities.listing);
+    `sort` forces an order."""
+    if sort is not None:
+        params = params.copy()
+        params["sort"] = sort
+    return listing.listing_queryset(params, moment=moment)[0]
+
+
+def with_api_data(queryset):
+    """Everything the serializer reads, in a fixed number of queries per page."""
+    return queryset.select_related(
+        "province", "city", "county", "activity_type", "channel"
+    ).prefetch_related(
+        Prefetch("poster", queryset=Image.objects.prefetch_renditions(POSTER_RENDITION)),
+        Prefetch("host_units", queryset=HostUnit.objects.select_related("organization")),
+        Prefetch("organizer_units", queryset=OrganizerUnit.objects.select_related("organization")),
+    )
+
+
+def poster_rendition(image):
+    """The API's poster rendition, or None when the original file is unreadable."""
+    if image is None:
+        return None
+    try:
+        return image.get_rendition(POSTER_RENDITION)
+    except OSError:  # includes Wagtail's SourceImageIOError
+        return None
+
+
+# Serializer fields ---------------------------------------------------------------------
+
+
+class WholePageField(Field):
+    """A field computed from the whole page rather than one attribute."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+
+class ModeDisplayField(WholePageField):
+    def to_representation(self, page):
+        return str(page.get_mode_display()) if page.mode else None
+
+
+class StateField(WholePageField):
+    def to_representation(self, page):
+        state = page.activity_state()
+        return state.value if state else None
+
+
+class ActivityTypeField(Field):
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, activity_type):
+        return {"id": activity_type.pk, "name": activity_type.name}
+
+
+class RegionField(Field):
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, region):
+        return {"code": region.code, "name": region.name}
+
+
+class ChannelField(WholePageField):
+    def to_representation(self, page):
+        return {
+            "name": page.channel.name if page.channel_id else None,
+            "category": page.channel_category or None,
+            "category_display": (
+                str(page.get_channel_category_display()) if page.channel_category else None
+            ),
+        }
+
+
+class UnitNamesField(Field):
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, units):
+        return [unit.display_name for unit in units.all()]
+
+
+class PublicUrlField(WholePageField):
+    def to_representation(self, page):
+        return page.get_full_url(self.context["request"])
+
+
+class PosterField(Field):
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, image):
+        rendition = poster_rendition(image)
+        if rendition is None:
+            return None
+        return {
+            "url": self.context["request"].build_absolute_uri(rendition.url),
+            "width": rendition.width,
+            "height": rendition.height,
+            "alt": image.title,
+        }
+
+
+# Pagination ----------------------------------------------------------------------------
+
+
+def _non_negative_int(value, default):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number >= 0 else default
+
+
+class ActivityPagination(WagtailPagination):
+    """limit/offset like Wagtail's, but forgiving: a bad value falls back to the default
+    and the limit is capped at MAX_LIMIT instead of answering 400."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        limit = min(_non_negative_int(request.GET.get("limit"), DEFAULT_LIMIT), MAX_LIMIT)
+        offset = _non_negative_int(request.GET.get("offset"), 0)
+        self.view = view
+        self.total_count = queryset.count()
+        if offset >= self.total_count:
+            return []
+        return list(queryset[offset : offset + limit])
+
+
+# The endpoint --------------------------------------------------------------------------
+
+
+class ActivitiesAPIViewSet(BaseAPIViewSet):
+    """/api/v2/activities/ and /api/v2/activities/<id>/."""
+
+    model = ActivityPage
+    base_serializer_class = PageSerializer
+    pagination_class = ActivityPagination
+    filter_backends = []  # filtering is the listing's: see get_queryset()
+    known_query_parameters = BaseAPIViewSet.known_query_parameters.union([*FILTER_PARAMS, "sort"])
+    body_fields = [
+        "id",
+        "title",
+        "start_at",
+        "end_at",
+        "mode",
+        APIField("mode_display", serializer=ModeDisplayField()),
+        APIField("state", serializer=StateField()),
+        APIField("activity_type", serializer=ActivityTypeField()),
+        APIField("province", serializer=RegionField()),
+        APIField("city", serializer=RegionField()),
+        APIField("county", serializer=RegionField()),
+        "address",
+        APIField("channel", serializer=ChannelField()),
+        "is_youth_festival",
+        "audience",
+        APIField("host_units", serializer=UnitNamesField()),
+        APIField("organizer_units", serializer=UnitNamesField()),
+        "reservation_url",
+        APIField("url", serializer=PublicUrlField()),
+        APIField("poster", serializer=PosterField()),
+        "content",
+        "details",
+    ]
+    meta_fields = ["type", "detail_url", "html_url", "first_published_at"]
+    detail_only_fields = ["content", "details"]
+    # Everything but the long texts, which the detail view adds.
+    listing_default_fields = [
+        *meta_fields,
+        *[
+            getattr(field, "name", field)
+            for field in body_fields
+            if getattr(field, "name", field) not in {"content", "details"}
+        ],
+    ]
+    nested_default_fields = ["id", "type", "detail_url", "title"]
+    name = "activities"
+
+    def check_query_parameters(self, queryset):
+        """Unknown parameters are ignored, as on the HTML listing (Wagtail refuses them)."""
+
+    def get_queryset(self):
+        # Cached: Wagtail asks for the queryset again to pick the serializer's model.
+        if not hasattr(self, "_activities"):
+            if self.action == "listing_view":
+                queryset = listing_queryset(self.request.GET)
+            else:
+                queryset = public_activities()
+            self._activities = with_api_data(queryset)
+        return self._activities
+
+    def get_object(self):
+        if not is_page_id(self.kwargs.get("pk")):
+            raise Http404("not found")
+        return super().get_object()
+
+    @classmethod
+    def get_urlpatterns(cls):
+        # No find/ view: the listing's filters and the detail URL cover it.
+        return [
+            path("", cls.as_view({"get": "listing_view"}), name="listing"),
+            path("<int:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
+        ]

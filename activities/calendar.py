@@ -1,0 +1,111 @@
+"""iCalendar export (R30, R31): one activity, or every activity the listing shows for the
+same GET parameters."""
+
+import datetime
+import functools
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from wagtail.models import Site
+
+from .api import is_page_id, listing_queryset
+from .feeds import place
+from .listing import public_activities
+
+TZID = "Asia/Shanghai"
+BEIJING = ZoneInfo(TZID)
+MAX_EVENTS = 500
+PRODID = "-//National Science Day//Activity Platform//ZH"
+
+
+@functools.cache
+def _vtimezone_ical():
+    # Building a VTIMEZONE takes a while; Beijing time has had no daylight saving since
+    # 1991, so one STANDARD rule from 2000 on describes it.
+    return icalendar.Timezone.from_tzid(
+        TZID, first_date=datetime.date(2000, 1, 1), last_date=datetime.date(2100, 1, 1)
+    ).to_ical()
+
+
+def new_calendar(name):
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", TZID)
+    calendar.add_component(icalendar.Timezone.from_ical(_vtimezone_ical()))
+    return calendar
+
+
+def uid_host(request):
+    """The domain in UIDs: the Wagtail site's, so UIDs stay the same whatever host name
+    or port a client used."""
+    site = Site.find_for_request(request)
+    if site is not None and site.hostname:
+        return site.hostname
+    return request.get_host().split(":")[0]
+
+
+def event_for(page, request, host):
+    url = page.get_full_url(request)
+    event = icalendar.Event()
+    event.add("uid", f"activity-{page.pk}@{host}")
+    event.add("summary", page.title)
+    stamp = page.last_published_at or timezone.now()
+    event.add("dtstamp", stamp.astimezone(datetime.UTC))
+    if page.start_at:
+        event.add("dtstart", page.start_at.astimezone(BEIJING))
+    if page.end_at:
+        event.add("dtend", page.end_at.astimezone(BEIJING))
+    if page.first_published_at:
+        event.add("created", page.first_published_at.astimezone(datetime.UTC))
+    if page.last_published_at:
+        event.add("last-modified", page.last_published_at.astimezone(datetime.UTC))
+    location = place(page)
+    if location:
+        event.add("location", location)
+    description = "\n\n".join(part for part in (page.content.strip(), url) if part)
+    event.add("description", description)
+    if url:
+        event.add("url", url)
+    return event
+
+
+def calendar_response(calendar, filename):
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _with_place(queryset):
+    return queryset.select_related("province", "city", "county")
+
+
+@require_GET
+def activity_calendar(request, pk):
+    """/activities/<id>/calendar.ics: a 404 unless the activity is live and public (R27)."""
+    if not is_page_id(pk):
+        raise Http404
+    page = get_object_or_404(_with_place(public_activities()), pk=pk)
+    calendar = new_calendar(page.title)
+    calendar.add_component(event_for(page, request, uid_host(request)))
+    return calendar_response(calendar, f"activity-{page.pk}.ics")
+
+
+@require_GET
+def activities_calendar(request):
+    """/activities/calendar.ics: the listing's activities for the same GET parameters, by
+    start, at most MAX_EVENTS."""
+    pages = _with_place(listing_queryset(request.GET)).order_by("start_at", "pk")[:MAX_EVENTS]
+    calendar = new_calendar(_("National Science Day activities"))
+    host = uid_host(request)
+    for page in pages:
+        calendar.add_component(event_for(page, request, host))
+    return calendar_response(calendar, "activities.ics")

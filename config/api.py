@@ -1,0 +1,52 @@
+"""Machine-readable endpoints (R31): the Wagtail API v2 router, feeds, iCalendar,
+sitemap.xml and robots.txt. Included by config/urls.py before Wagtail's catch-all."""
+
+from django.http import Http404
+from django.urls import path
+from django.views.generic import TemplateView
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.contrib.sitemaps.views import sitemap
+
+from activities import calendar, feeds
+from activities.api import ActivitiesAPIViewSet, is_page_id
+
+
+class PublicPagesAPIViewSet(PagesAPIViewSet):
+    """Wagtail's pages endpoint (live, public pages only), except that an impossible id
+    (find/?id=abc, a 30-digit number) is a 404 instead of a server error."""
+
+    def get_object(self):
+        if not is_page_id(self.kwargs.get("pk")):
+            raise Http404("not found")
+        return super().get_object()
+
+    def find_object(self, queryset, request):
+        if "id" in request.GET and not is_page_id(request.GET["id"]):
+            return None
+        return super().find_object(queryset, request)
+
+
+api_router = WagtailAPIRouter("wagtailapi")
+# Activities first: the router links a page to the first endpoint whose model it is.
+api_router.register_endpoint("activities", ActivitiesAPIViewSet)
+# Wagtail's own pages endpoint serves live, public pages only.
+api_router.register_endpoint("pages", PublicPagesAPIViewSet)
+
+urlpatterns = [
+    path("api/v2/", api_router.urls),
+    path("activities/feed/rss/", feeds.LatestActivitiesFeed(), name="activities_feed_rss"),
+    path("activities/feed/atom/", feeds.LatestActivitiesAtomFeed(), name="activities_feed_atom"),
+    path("activities/calendar.ics", calendar.activities_calendar, name="activities_calendar"),
+    path(
+        "activities/<int:pk>/calendar.ics",
+        calendar.activity_calendar,
+        name="activity_calendar",
+    ),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        name="robots_txt",
+    ),
+]
