@@ -1,6 +1,8 @@
 import django_filters
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
@@ -50,6 +52,12 @@ class BadgeColumn(Column):
 
 class ActionsColumn(Column):
     cell_template_name = "activities/admin/actions_cell.html"
+
+
+def _start(page):
+    if page.start_at is None:
+        return "—"
+    return date_format(timezone.localtime(page.start_at), "Y-m-d H:i")
 
 
 def _review_badge(page):
@@ -103,7 +111,8 @@ class MyActivitiesView(BaseListingView):
             Column("review_comment", label=_("Review comment"), accessor="review_comment"),
             BadgeColumn("activity_state", _activity_badge, label=_("Activity state")),
             BadgeColumn("listing_state", _listing_badge, label=_("Listing state")),
-            DateColumn("start_at", label=_("Starts"), sort_key="start_at"),
+            # DateColumn shows "time ago", which reads "just now" for future dates.
+            Column("start_at", label=_("Starts"), sort_key="start_at", accessor=_start),
             DateColumn(
                 "latest_revision_created_at",
                 label=_("Last change"),
