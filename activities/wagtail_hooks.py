@@ -117,3 +117,6 @@ def warn_after_create(request, page):
 @hooks.register("after_edit_page")
 def warn_after_edit(request, page):
     _warn(request, page)
+
+
+from . import stats_hooks  # noqa: E402,F401
