@@ -1,6 +1,8 @@
 """The public listing's filters (R28), shared by the listing page, the search page, the
 API, the feeds and the calendar export so they always agree."""
 
+import functools
+
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Prefetch, Value, When
@@ -17,7 +19,18 @@ from .states import ActivityState
 PER_PAGE = 20
 MAX_PAGE = 500
 CARD_RENDITION = "fill-300x400|format-webp|webpquality-75"
-FILTER_PARAMS = ("province", "type", "mode", "state", "channel", "youth", "from", "to", "q")
+FILTER_PARAMS = (
+    "province",
+    "type",
+    "mode",
+    "state",
+    "channel",
+    "youth",
+    "recommended",
+    "from",
+    "to",
+    "q",
+)
 
 
 class SortChoices:
@@ -44,6 +57,7 @@ class ActivityFilterForm(forms.Form):
         choices=[("", _("Any")), *Organization.Category.choices],
     )
     youth = forms.BooleanField(label=_("Youth science festival only"), required=False)
+    recommended = forms.BooleanField(label=_("Excellent activities only"), required=False)
     from_date = forms.DateField(label=_("From"), required=False)
     to_date = forms.DateField(label=_("To"), required=False)
     sort = forms.ChoiceField(
@@ -69,6 +83,9 @@ class ActivityFilterForm(forms.Form):
     def clean_youth(self):
         return self.data.get("youth") in {"1", "true", "on", "yes"}
 
+    def clean_recommended(self):
+        return self.data.get("recommended") in {"1", "true", "on", "yes"}
+
     def values(self):
         """The valid, non-empty filters; invalid ones are dropped, not reported."""
         self.is_valid()
@@ -80,8 +97,14 @@ class ActivityFilterForm(forms.Form):
         }
 
 
+@functools.lru_cache(maxsize=1)
+def _provinces():
+    return tuple(Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name"))
+
+
 def province_choices():
-    return list(Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name"))
+    # GB/T 2260 provinces come from a migration and never change while the site runs.
+    return list(_provinces())
 
 
 def type_choices():
@@ -105,6 +128,8 @@ def apply_filters(queryset, values, moment=None):
         queryset = queryset.filter(channel_category=values["channel"])
     if values.get("youth"):
         queryset = queryset.filter(is_youth_festival=True)
+    if values.get("recommended"):
+        queryset = queryset.filter(nomination__recommended=True)
     state = values.get("state")
     if state == ActivityState.UPCOMING:
         queryset = queryset.filter(start_at__gt=moment)
@@ -134,7 +159,9 @@ def order(queryset, sort, moment=None):
 
 def with_card_data(queryset):
     """Everything a card shows, in a fixed number of queries whatever the page size."""
-    return queryset.select_related("province", "city", "activity_type", "channel").prefetch_related(
+    return queryset.select_related(
+        "province", "city", "activity_type", "channel", "nomination"
+    ).prefetch_related(
         Prefetch("poster", queryset=Image.objects.prefetch_renditions(CARD_RENDITION))
     )
 
@@ -200,7 +227,7 @@ def build(params, root=None, default_sort=SortChoices.START, moment=None):
     return {
         "filter_form": form,
         "filters": values,
-        "chips": chips(values, params),
+        "chips": chips(values, params, form),
         "activities": page,
         "paginator": paginator,
         "page_range": paginator.get_elided_page_range(number, on_each_side=2, on_ends=1),
@@ -211,11 +238,11 @@ def build(params, root=None, default_sort=SortChoices.START, moment=None):
     }
 
 
-def chips(values, params):
+def chips(values, params, form=None):
     """Removable chips: a label per active filter and the URL without it."""
     labels = {
-        "province": dict(province_choices()),
-        "type": dict(type_choices()),
+        "province": dict(form.fields["province"].choices if form else province_choices()),
+        "type": dict(form.fields["type"].choices if form else type_choices()),
         "mode": dict(ActivityPage.Mode.choices),
         "state": dict(ActivityState.choices),
         "channel": dict(Organization.Category.choices),
@@ -229,6 +256,7 @@ def chips(values, params):
         "state",
         "channel",
         "youth",
+        "recommended",
         "from_date",
         "to_date",
     ):
@@ -240,6 +268,8 @@ def chips(values, params):
             text = labels[name].get(str(value), str(value))
         elif name == "youth":
             text = _("Youth science festival")
+        elif name == "recommended":
+            text = _("Excellent activity")
         elif name == "q":
             text = f"“{value}”"
         else:
