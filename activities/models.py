@@ -307,7 +307,7 @@ class ActivityPage(Page):
                 FieldPanel("activity_type", widget=forms.Select),
             ]
         ),
-        FieldRowPanel([FieldPanel("start_at"), FieldPanel("end_at")], heading=_("Time")),
+        FieldRowPanel([FieldPanel("start_at"), FieldPanel("end_at")], heading=_("Activity time")),
         FieldRowPanel(
             [
                 FieldPanel("province", widget=REGION_WIDGETS["province"]),
@@ -879,3 +879,11 @@ __all__ = [
     "ReviewState",
     "SpecialActionCategory",
 ]
+
+
+from .nomination_models import (  # noqa: E402,F401 - registers the R33 models
+    Nomination,
+    NominationPhoto,
+    NominationReport,
+    NominationVideo,
+)

@@ -1,6 +1,7 @@
 import django_filters
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,18 @@ def _listing_badge(page):
     return {"label": state.label, "tone": tone}
 
 
+class NominationColumn(Column):
+    cell_template_name = "activities/nomination/cell.html"
+
+
+def _nomination_link(page):
+    """补充信息 (R33) for approved activities that have ended; the form says whether it is
+    still open."""
+    if page.live and page.end_at is not None and page.end_at <= timezone.now():
+        return reverse("nomination_form", args=[page.pk])
+    return ""
+
+
 class MyActivitiesView(BaseListingView):
     """用户中心 · 我的活动 (R26): a submitter's own activities with their three states."""
 
@@ -119,6 +132,7 @@ class MyActivitiesView(BaseListingView):
                 sort_key="latest_revision_created_at",
             ),
             ActionsColumn("links", label=_("Actions")),
+            NominationColumn("nomination", label=_("Nomination"), accessor=_nomination_link),
         ]
 
 

@@ -119,4 +119,4 @@ def warn_after_edit(request, page):
     _warn(request, page)
 
 
-from . import stats_hooks  # noqa: E402,F401
+from . import nomination_hooks, stats_hooks  # noqa: E402,F401

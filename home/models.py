@@ -85,6 +85,14 @@ class CampaignSettings(BaseSiteSetting):
         blank=True,
         help_text=_("Last day activities can be submitted. Empty: 30 September of the year."),
     )
+    nomination_extra_days = models.PositiveSmallIntegerField(
+        _("extra days for nominations"),
+        default=0,
+        help_text=_(
+            "Supplementary information for nominations can be filed until 10 days after an "
+            "activity ends, plus these days."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("year"), FieldPanel("theme")]),
@@ -92,6 +100,7 @@ class CampaignSettings(BaseSiteSetting):
             [FieldRowPanel([FieldPanel("window_start"), FieldPanel("window_end")])],
             heading=_("Publishing window"),
         ),
+        FieldPanel("nomination_extra_days"),
     ]
 
     class Meta:

@@ -1,0 +1,144 @@
+"""Forms of the nomination (R33): the submitter's form and the moderators' filters."""
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Organization
+
+from .models import validate_http_url
+from .nomination_models import (
+    SUMMARY_FIELDS,
+    SUMMARY_MAX,
+    SUMMARY_MIN,
+    Nomination,
+    NominationReport,
+    required_participants,
+)
+
+SUMMARY_HELP = {
+    "basic_facts": _("Time, place, organisers, audience and what took place."),
+    "main_results": _("What the activity achieved, with numbers where possible."),
+    "highlights": _("What set it apart."),
+    "resources": _("Science resources others can reuse: courses, videos, exhibits, kits."),
+    "lessons": _("Experience and lessons for future activities."),
+}
+
+
+class NominationForm(forms.ModelForm):
+    class Meta:
+        model = Nomination
+        fields = ["participants", *SUMMARY_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        participants = self.fields["participants"]
+        participants.required = True
+        participants.min_value = 0
+        for name in SUMMARY_FIELDS:
+            field = self.fields[name]
+            field.required = True
+            field.min_length = SUMMARY_MIN
+            field.max_length = SUMMARY_MAX
+            field.help_text = SUMMARY_HELP[name]
+            field.widget = forms.Textarea(attrs={"rows": 4, "maxlength": SUMMARY_MAX})
+            field.validators = [
+                *field.validators,
+                *forms.CharField(min_length=SUMMARY_MIN, max_length=SUMMARY_MAX).validators,
+            ]
+
+    def clean_participants(self):
+        count = self.cleaned_data.get("participants")
+        page = self.instance.page
+        needed = required_participants(page.mode)
+        if count is not None and count < needed:
+            raise forms.ValidationError(
+                _("A %(mode)s activity needs at least %(needed)d participants; %(count)d given.")
+                % {"mode": page.get_mode_display(), "needed": needed, "count": count},
+                code="too_few_participants",
+            )
+        return count
+
+
+class ReportForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("link"),
+        max_length=500,
+        assume_scheme="https",
+        validators=[validate_http_url],
+        help_text=_("The report's web address, starting with http:// or https://."),
+    )
+
+    class Meta:
+        model = NominationReport
+        fields = ["title", "outlet", "url"]
+
+
+ReportFormSet = inlineformset_factory(
+    Nomination,
+    NominationReport,
+    form=ReportForm,
+    extra=1,
+    min_num=1,
+    validate_min=True,
+    can_delete=True,
+    max_num=20,
+    validate_max=True,
+)
+
+
+class NominationFilterForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Channel category"),
+        required=False,
+        choices=[("", _("Any")), *Organization.Category.choices],
+    )
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    type = forms.ChoiceField(label=_("Activity type"), required=False)
+    completeness = forms.ChoiceField(
+        label=_("Completeness"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("complete", _("Complete material")),
+            ("incomplete", _("Incomplete material")),
+        ],
+    )
+    recommended = forms.ChoiceField(
+        label=_("Recommended"),
+        required=False,
+        choices=[("", _("Any")), ("yes", _("Recommended")), ("no", _("Not recommended"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .listing import province_choices, type_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = [("", _("Any")), *province_choices()]
+        self.fields["type"].choices = [("", _("Any")), *type_choices()]
+
+    def apply(self, queryset):
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data.get("channel"):
+            queryset = queryset.filter(page__channel_category=data["channel"])
+        if data.get("province"):
+            queryset = queryset.filter(page__province_id=data["province"])
+        if data.get("type"):
+            queryset = queryset.filter(page__activity_type_id=data["type"])
+        if data.get("completeness"):
+            queryset = queryset.filter(is_complete=data["completeness"] == "complete")
+        if data.get("recommended"):
+            queryset = queryset.filter(recommended=data["recommended"] == "yes")
+        return queryset
+
+
+class MarkForm(forms.Form):
+    recommended = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Recommend as an excellent activity")), ("0", _("Not recommended"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)

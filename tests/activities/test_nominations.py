@@ -1,0 +1,402 @@
+"""推优 (R33): the supplementary information's rules at their boundaries, the filing window,
+who may file and mark, and the public badge and filter."""
+
+import datetime
+import io
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import av
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PILImage
+
+from accounts import roles
+from activities.nomination_forms import NominationForm
+from activities.nomination_models import Nomination, video_problems
+from home.models import CampaignSettings
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+CREATED = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=BEIJING)
+START = datetime.datetime(2026, 9, 15, 10, 0, tzinfo=BEIJING)
+END = datetime.datetime(2026, 9, 15, 13, 0, tzinfo=BEIJING)
+AFTER_END = datetime.datetime(2026, 9, 16, 9, 0, tzinfo=BEIJING)
+SUMMARY = "本次活动面向中小学生开展机器人编程体验，共举办三场讲座和两场工作坊，反响热烈。"
+
+
+def png(name="photo.png", size=(600, 800), color=(30, 120, 200)):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, color).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def mp4(seconds, name="clip.mp4", audio=True):
+    """A real 16x16, 1 fps MPEG-4 video of exactly `seconds`, with an AAC track."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        video = container.add_stream("mpeg4", rate=1)
+        video.width = video.height = 16
+        video.pix_fmt = "yuv420p"
+        video.time_base = Fraction(1, 1)
+        sound = None
+        if audio:
+            sound = container.add_stream("aac", rate=8000)
+            sound.layout = "mono"
+        for second in range(seconds):
+            frame = av.VideoFrame.from_image(PILImage.new("RGB", (16, 16), (second % 255, 0, 0)))
+            frame.pts = second
+            for packet in video.encode(frame):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        if sound is not None:
+            samples = 1024
+            for index in range(seconds * 8000 // samples):
+                frame = av.AudioFrame(format="fltp", layout="mono", samples=samples)
+                frame.planes[0].update(bytes(4 * samples))
+                frame.sample_rate = 8000
+                frame.pts = index * samples
+                for packet in sound.encode(frame):
+                    container.mux(packet)
+            for packet in sound.encode():
+                container.mux(packet)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="video/mp4")
+
+
+def post_data(**overrides):
+    data = {
+        "reports-TOTAL_FORMS": "1",
+        "reports-INITIAL_FORMS": "0",
+        "reports-MIN_NUM_FORMS": "1",
+        "reports-MAX_NUM_FORMS": "20",
+        "reports-0-title": "机器人科普体验日走进校园",
+        "reports-0-outlet": "广州日报",
+        "reports-0-url": "https://example.com/news/1",
+        "participants": "120",
+        "basic_facts": SUMMARY,
+        "main_results": SUMMARY,
+        "highlights": SUMMARY,
+        "resources": SUMMARY,
+        "lessons": SUMMARY,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Assertions read the English source strings; the admin follows LANGUAGE_CODE."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def owner():
+    return factories.submitter()
+
+
+@pytest.fixture
+def national():
+    return factories.user(roles.NATIONAL_MODERATORS)
+
+
+def make(owner, publish=True, mode="offline", title="广州青少年机器人科普体验日"):
+    with time_machine.travel(CREATED, tick=False):
+        return factories.activity(
+            owner=owner, publish=publish, mode=mode, title=title, start_at=START, end_at=END
+        )
+
+
+@pytest.fixture
+def page(owner):
+    return make(owner)
+
+
+def url(page):
+    return f"/admin/nominations/{page.pk}/"
+
+
+def file_complete(client, page, photos=3, **overrides):
+    files = {
+        "photos": [png(f"p{i}.png") for i in range(photos)],
+        "participants_evidence": png("evidence.png"),
+    }
+    return client.post(url(page), {**post_data(**overrides), **files})
+
+
+# Videos: the 3-minute rule, read from the file ---------------------------------------------
+
+
+def test_r33_video_of_exactly_three_minutes_with_audio_is_accepted():
+    problems, seconds = video_problems(mp4(180))
+    assert problems == []
+    assert seconds == 180.0
+
+
+def test_r33_video_of_three_minutes_one_second_is_rejected():
+    problems, seconds = video_problems(mp4(181))
+    assert seconds == 181.0
+    assert "at most 3 minutes" in str(problems[0])
+    assert "3:01" in str(problems[0])
+
+
+def test_r33_png_renamed_mp4_is_not_a_video():
+    upload = png("fake.mp4")
+    problems, seconds = video_problems(upload)
+    assert seconds is None
+    assert problems and "not a video" in str(problems[0])
+
+
+def test_r33_garbage_and_wrong_extension_rejected():
+    garbage = SimpleUploadedFile("noise.mp4", b"\x00\x01garbage" * 100)
+    assert video_problems(garbage)[0]
+    assert "MP4" in str(video_problems(SimpleUploadedFile("clip.txt", b"x"))[0][0])
+
+
+def test_r33_videos_upload_through_the_form(client, owner, page):
+    client.force_login(owner)
+    with time_machine.travel(AFTER_END, tick=False):
+        response = file_complete(client, page, videos=[mp4(180), mp4(181, "long.mp4")])
+    nomination = Nomination.objects.get(page=page)
+    assert [v.duration for v in nomination.videos.all()] == [180.0]
+    assert "long.mp4" in response.content.decode()
+    with time_machine.travel(AFTER_END, tick=False):
+        response = client.post(
+            url(page), {**post_data(), "videos": [mp4(5, f"v{i}.mp4") for i in range(3)]}
+        )
+    assert nomination.videos.count() == 3
+    assert "At most 3 videos" in response.content.decode()
+
+
+# Photos: 3 to 10, each under the poster rules ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "stored", "complete"), [(2, 2, False), (3, 3, True), (10, 10, True), (11, 10, True)]
+)
+def test_r33_photo_count_boundaries(client, owner, page, count, stored, complete):
+    client.force_login(owner)
+    with time_machine.travel(AFTER_END, tick=False):
+        response = file_complete(client, page, photos=count)
+    nomination = Nomination.objects.get(page=page)
+    assert nomination.photos.count() == stored
+    assert nomination.is_complete is complete
+    body = response.content.decode() if response.status_code == 200 else ""
+    if count == 2:
+        assert "Upload at least 3 photos" in body
+    if count == 11:
+        assert "At most 10 photos" in body and "p10.png" in body
+    if complete and count != 11:
+        assert response.status_code == 302
+
+
+def test_r33_photos_follow_poster_rules(client, owner, page):
+    client.force_login(owner)
+    with time_machine.travel(AFTER_END, tick=False):
+        response = client.post(url(page), {**post_data(), "photos": [png("small.png", (599, 800))]})
+    assert Nomination.objects.get(page=page).photos.count() == 0
+    assert "short side must be at least" in response.content.decode()
+
+
+# Participants: offline 50, online 100, both 50 -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "count", "ok"),
+    [
+        ("offline", 49, False),
+        ("offline", 50, True),
+        ("online", 99, False),
+        ("online", 100, True),
+        ("both", 49, False),
+        ("both", 50, True),
+    ],
+)
+def test_r33_participant_boundaries(owner, mode, count, ok):
+    page = make(owner, mode=mode, title=f"参与人数测试{mode}{count}")
+    form = NominationForm(post_data(participants=str(count)), instance=Nomination(page=page))
+    assert form.is_valid() is ok
+    if not ok:
+        assert "participants" in form.errors
+
+
+def test_r33_help_text_says_which_rule_applies_to_both():
+    help_text = str(Nomination._meta.get_field("participants").help_text)
+    assert "线上线下活动满足线下标准（不少于50人）即可" in help_text
+
+
+def test_r33_summary_length_bounds(owner, page):
+    short = NominationForm(post_data(lessons="太短了"), instance=Nomination(page=page))
+    assert not short.is_valid() and "lessons" in short.errors
+    long = NominationForm(post_data(lessons="长" * 2001), instance=Nomination(page=page))
+    assert not long.is_valid() and "lessons" in long.errors
+    edge = NominationForm(
+        post_data(lessons="长" * 2000, highlights="短" * 20), instance=Nomination(page=page)
+    )
+    assert edge.is_valid(), edge.errors
+
+
+def test_r33_media_report_required_and_http_only(client, owner, page):
+    client.force_login(owner)
+    with time_machine.travel(AFTER_END, tick=False):
+        response = file_complete(client, page, **{"reports-0-url": "ftp://example.com/a"})
+    assert "http://" in response.content.decode()
+    assert not Nomination.objects.get(page=page).is_complete
+
+
+# A failed submission keeps everything -----------------------------------------------------
+
+
+def test_r33_failed_submission_keeps_uploads_and_values(client, owner, page):
+    client.force_login(owner)
+    with time_machine.travel(AFTER_END, tick=False):
+        response = file_complete(client, page, participants="10", lessons="经验：提前预约很重要")
+    assert response.status_code == 200
+    body = response.content.decode()
+    nomination = Nomination.objects.get(page=page)
+    assert nomination.photos.count() == 3
+    assert nomination.participants_evidence is not None
+    assert not nomination.is_complete
+    assert "经验：提前预约很重要" in body
+    assert "机器人科普体验日走进校园" in body
+    assert 'value="10"' in body
+    assert "at least 50 participants" in body
+    # The next try only fixes the count: the uploads are already there.
+    with time_machine.travel(AFTER_END, tick=False):
+        response = client.post(url(page), post_data())
+    nomination.refresh_from_db()
+    assert response.status_code == 302
+    assert nomination.is_complete and nomination.submitted_at is not None
+
+
+# The window: from the end until day 10 after it (Beijing calendar days) -------------------
+
+
+def test_r33_closed_before_the_end(client, owner, page):
+    client.force_login(owner)
+    with time_machine.travel(END - datetime.timedelta(minutes=1), tick=False):
+        body = client.get(url(page)).content.decode()
+        assert "opens when the activity ends" in body and "2026-09-15 13:00" in body
+        assert file_complete(client, page).status_code == 403
+    assert not Nomination.objects.filter(page=page).exists()
+
+
+def test_r33_day_10_open_day_11_closed(client, owner, page):
+    client.force_login(owner)
+    day_10 = datetime.datetime(2026, 9, 25, 23, 59, tzinfo=BEIJING)
+    day_11 = datetime.datetime(2026, 9, 26, 0, 1, tzinfo=BEIJING)
+    with time_machine.travel(day_10, tick=False):
+        assert file_complete(client, page).status_code == 302
+    with time_machine.travel(day_11, tick=False):
+        body = client.get(url(page)).content.decode()
+        assert "closed at the end of 2026-09-25" in body
+        assert client.post(url(page), post_data(lessons=SUMMARY + "改")).status_code == 403
+    assert Nomination.objects.get(page=page).lessons == SUMMARY
+
+
+def test_r33_site_setting_extends_the_deadline(client, owner, page):
+    settings = CampaignSettings.for_site(page.get_site())
+    settings.nomination_extra_days = 2
+    settings.save()
+    client.force_login(owner)
+    with time_machine.travel(datetime.datetime(2026, 9, 27, 12, 0, tzinfo=BEIJING), tick=False):
+        assert file_complete(client, page).status_code == 302
+    with time_machine.travel(datetime.datetime(2026, 9, 28, 0, 1, tzinfo=BEIJING), tick=False):
+        assert client.get(url(page)).context["closed"]
+
+
+# Who may file and mark --------------------------------------------------------------------
+
+
+def test_r33_only_approved_activities(client, owner):
+    draft = make(owner, publish=False, title="未审核的活动")
+    client.force_login(owner)
+    with time_machine.travel(AFTER_END, tick=False):
+        assert "Only approved activities" in client.get(url(draft)).content.decode()
+        assert file_complete(client, draft).status_code == 403
+
+
+def test_r33_another_submitter_or_province_moderator_cannot_file(client, page):
+    other = factories.submitter()
+    province = factories.user(roles.PROVINCE_MODERATORS, province="440000")
+    for user in (other, province):
+        client.force_login(user)
+        with time_machine.travel(AFTER_END, tick=False):
+            assert client.get(url(page)).status_code == 403
+            assert file_complete(client, page).status_code == 403
+    assert not Nomination.objects.filter(page=page).exists()
+
+
+def _complete_nomination(client, owner, page):
+    client.force_login(owner)
+    with time_machine.travel(AFTER_END, tick=False):
+        assert file_complete(client, page).status_code == 302
+    return Nomination.objects.get(page=page)
+
+
+def test_r33_only_national_moderators_mark(client, owner, page, national):
+    nomination = _complete_nomination(client, owner, page)
+    province = factories.user(roles.PROVINCE_MODERATORS, province="440000")
+    for user in (owner, province):
+        client.force_login(user)
+        assert client.get("/admin/nominations/").status_code == 403
+        response = client.post(
+            "/admin/nominations/", {"selected": [nomination.pk], "action": "recommend"}
+        )
+        assert response.status_code == 403
+        review = client.post(f"{url(page)}review/", {"recommended": "1"})
+        assert review.status_code == 403
+    nomination.refresh_from_db()
+    assert not nomination.recommended
+    client.force_login(national)
+    listing = client.get("/admin/nominations/?completeness=complete&province=440000")
+    assert page.title in listing.content.decode()
+    assert (
+        page.title not in client.get("/admin/nominations/?completeness=incomplete").content.decode()
+    )
+    review = client.get(f"{url(page)}review/")
+    assert SUMMARY in review.content.decode()
+    client.post(f"{url(page)}review/", {"recommended": "1", "note": "案例典型"})
+    nomination.refresh_from_db()
+    assert nomination.recommended and nomination.recommendation_note == "案例典型"
+    assert nomination.marked_by == national
+
+
+def test_r33_bulk_marking_and_public_badge_and_filter(client, owner, national):
+    first = make(owner, title="优秀的机器人活动")
+    second = make(owner, title="普通的天文活动")
+    incomplete = make(owner, title="材料不全的活动")
+    one = _complete_nomination(client, owner, first)
+    two = _complete_nomination(client, owner, second)
+    with time_machine.travel(AFTER_END, tick=False):
+        client.post(url(incomplete), post_data())
+    three = Nomination.objects.get(page=incomplete)
+    assert not three.is_complete
+    client.force_login(national)
+    response = client.post(
+        "/admin/nominations/",
+        {"selected": [one.pk, two.pk, three.pk], "action": "recommend", "note": "批量"},
+    )
+    assert response.status_code == 302
+    assert {n.pk for n in Nomination.objects.filter(recommended=True)} == {one.pk, two.pk}
+    client.post("/admin/nominations/", {"selected": [two.pk], "action": "unrecommend"})
+    assert list(Nomination.objects.filter(recommended=True)) == [one]
+
+    client.logout()
+    assert "badge--recommended" in client.get(first.url).content.decode()
+    assert "badge--recommended" not in client.get(second.url).content.decode()
+    listing = client.get(factories.index().url, {"recommended": "1"}).content.decode()
+    assert "优秀的机器人活动" in listing and "普通的天文活动" not in listing
+    assert "badge--recommended" in listing
+    full = client.get(factories.index().url).content.decode()
+    assert "普通的天文活动" in full
+
+
+def test_r33_my_activities_links_to_the_form(client, owner, page):
+    client.force_login(owner)
+    with time_machine.travel(AFTER_END, tick=False):
+        body = client.get("/admin/my-activities/").content.decode()
+    assert url(page) in body
