@@ -10,9 +10,14 @@ CHROMIUM = "/usr/bin/chromium"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Browser tests must run in CI; elsewhere they skip with a visible reason when
-    Debian's Chromium is missing."""
+    """Browser tests run last and must run in CI; elsewhere they skip with a visible
+    reason when Debian's Chromium is missing.
+
+    They are transactional: each flushes the database when it ends (restoring the migrated
+    data only for the next serialized test), so no ordinary test may come after them."""
+    items.sort(key=lambda item: "browser" in item.keywords)
     if os.path.exists(CHROMIUM) and shutil.which("chromium"):
         return
     if os.environ.get("CI"):
