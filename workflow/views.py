@@ -182,11 +182,12 @@ def take_down_view(request, page_id):
     page = get_object_or_404(ActivityPage, pk=page_id)
     if not can_take_down(request.user):
         raise PermissionDenied
-    if not page.live and open_take_down(page) is not None:
+    record = None if page.live else open_take_down(page)
+    if record is not None:
         return TemplateResponse(
             request,
             "workflow/admin/restore.html",
-            {"page": page, "record": open_take_down(page), "page_title": _("Put back")},
+            {"page": page, "record": record, "page_title": _("Put back")},
         )
     form = TakeDownForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -216,6 +217,3 @@ def restore_view(request, page_id):
     else:
         messages.success(request, _("“%(title)s” is listed again.") % {"title": page.title})
     return redirect("wagtailadmin_explore", page.get_parent().pk)
-
-
-__all__ = ["moderation", "open_take_down", "restore_view", "take_down_view"]
