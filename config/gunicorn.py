@@ -13,6 +13,15 @@ max_requests = 2000
 max_requests_jitter = 200
 # Load Django (and the jieba dictionary, through AppConfig.ready) once before forking.
 preload_app = True
-accesslog = "-"
+# Django writes one access line per request with the request id and user
+# (config.middleware.RequestIdMiddleware); gunicorn's own access log is off unless asked for
+# (GUNICORN_ACCESSLOG=-), and then names the same request id.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 errorlog = "-"
+# Gunicorn's runtime control socket defaults to one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl), which several instances on one machine would fight over; it is
+# off unless a path is given. systemd reloads with HUP and stops with TERM instead.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
