@@ -1,5 +1,7 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
 from .validators import normalize_mobile
@@ -48,3 +50,35 @@ class AccountEditForm(MobileFieldMixin, UserEditForm):
 
     class Meta(UserEditForm.Meta):
         fields = [*USER_ADMIN_FIELDS, "is_active"]
+
+
+# Long enough for "+86 138 0013 8000"; bounded so nothing longer reaches authentication.
+LOGIN_NUMBER_MAX_LENGTH = 20
+
+
+class MobileLoginMixin:
+    """Both login forms take the number as people type it (+86, spaces, full-width digits)
+    and authenticate with the stored 11 digits, so login throttling counts one account
+    however it is spelled (issue #9)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets maxlength from the model field (11), which cut off numbers
+        # typed with a prefix or spaces in the browser.
+        attrs = self.fields["username"].widget.attrs
+        attrs.update(
+            {"maxlength": LOGIN_NUMBER_MAX_LENGTH, "autocomplete": "username", "inputmode": "tel"}
+        )
+
+    def clean_username(self):
+        return normalize_mobile(self.cleaned_data.get("username"))
+
+
+class SiteLoginForm(MobileLoginMixin, AuthenticationForm):
+    username = UsernameField(
+        max_length=LOGIN_NUMBER_MAX_LENGTH, widget=forms.TextInput(attrs={"autofocus": True})
+    )
+
+
+class AdminLoginForm(MobileLoginMixin, LoginForm):
+    username = forms.CharField(max_length=LOGIN_NUMBER_MAX_LENGTH, widget=forms.TextInput())

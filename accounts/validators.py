@@ -61,3 +61,30 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
             "Use at least %(min_length)d characters.",
             self.min_length,
         ) % {"min_length": self.min_length}
+
+
+class PersonalDataPasswordValidator:
+    """Refuses a password that contains the account's own mobile number (however it is
+    separated: "138-0013-8000" counts) or its real name. Django's similarity check compares
+    whole strings, so "kepuri-13800138000-pw" or "张三的密码2026" would otherwise pass, and
+    both are the first things a guesser tries."""
+
+    def validate(self, password, user=None):
+        if user is None or not password:
+            return
+        phone = normalize_mobile(getattr(user, "phone", ""))
+        digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", password))
+        if MOBILE_RE.fullmatch(phone) and phone in digits:
+            raise ValidationError(
+                _("The password must not contain your mobile number."),
+                code="password_contains_mobile",
+            )
+        name = unicodedata.normalize("NFKC", getattr(user, "real_name", "") or "").strip()
+        if len(name) >= 2 and name.casefold() in unicodedata.normalize("NFKC", password).casefold():
+            raise ValidationError(
+                _("The password must not contain your real name."),
+                code="password_contains_name",
+            )
+
+    def get_help_text(self):
+        return _("Do not use your mobile number or your name in the password.")
