@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/kepuri
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres lint format serve install migrate messages demo browsers clean
+.PHONY: help run test test-postgres test-ops lint format serve backup restore install migrate messages demo browsers clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -54,6 +54,11 @@ test: $(STAMP) messages ## Run the whole test suite on SQLite
 test-postgres: $(STAMP) messages ## Run the whole test suite on PostgreSQL (PG_URL)
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
+# OPS_LOAD_SECONDS (default 60) shortens the load locally; figures land in OPS_RESULTS_DIR.
+test-ops: $(STAMP) messages ## Two gunicorn instances on PostgreSQL (PG_URL's server) and Redis: load, outages
+	KEPURI_OPS=1 PG_URL=$(PG_URL) OPS_RESULTS_DIR=$${OPS_RESULTS_DIR:-bench/results} \
+		$(BIN)/pytest -m ops -rP tests/ops
+
 lint: $(STAMP) ## ruff check, ruff format --check, makemigrations --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -70,6 +75,15 @@ serve: $(STAMP) messages ## Serve with gunicorn, production settings, DEBUG off,
 	$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py createcachetable && \
 	$(PY) manage.py collectstatic --no-input -v 0 && \
 	$(BIN)/gunicorn config.wsgi:application --config config/gunicorn.py
+
+# Both use the site's own settings and DATABASE_URL / MEDIA_ROOT (docs/backup.md). No
+# $(STAMP): a production virtualenv has no stamp, and a backup must never install packages.
+backup: ## Back up the database and media into BACKUP_DIR (default ./backups)
+	$(PY) manage.py backup
+
+restore: ## Restore BACKUP=backups/kepuri-… into an empty database (FORCE=1 replaces)
+	@[ -n "$(BACKUP)" ] || { echo "usage: make restore BACKUP=backups/kepuri-YYYYmmdd-HHMMSS [FORCE=1]" >&2; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
 clean: ## Remove the virtualenv, caches and collected static files
 	rm -rf $(VENV) .pytest_cache .ruff_cache static_collected

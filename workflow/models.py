@@ -65,6 +65,11 @@ def compose_comment(reasons, comment):
     return "\n".join([*lines, comment.strip()]).strip()
 
 
+class StepAlreadyCompleted(PermissionDenied):
+    """A colleague acted on this review step first; the admin says so instead of a
+    generic refusal (activities.page_admin)."""
+
+
 class ReviewTask(AbstractGroupApprovalTask):
     """What both stages share: members of the task's groups act, superusers may act, and
     nobody approves an activity they submitted or last edited."""
@@ -171,10 +176,17 @@ class ReviewTask(AbstractGroupApprovalTask):
 
     @transaction.atomic
     def on_action(self, task_state, user, action_name, **kwargs):
-        # Lock the row: two moderators acting at once produce exactly one transition.
+        # Lock the activity, then the step: two moderators acting at once produce exactly
+        # one transition, and a save in the editor (activities.page_admin, which locks the
+        # activity first too) queues behind the review instead of deadlocking with it.
+        list(
+            Page.objects.select_for_update()
+            .filter(pk=task_state.workflow_state.object_id)
+            .values_list("pk", flat=True)
+        )
         current = TaskState.objects.select_for_update().get(pk=task_state.pk)
         if current.status != TaskState.STATUS_IN_PROGRESS:
-            raise PermissionDenied(
+            raise StepAlreadyCompleted(
                 _("This review step has already been completed by someone else.")
             )
         page = task_state.workflow_state.content_object

@@ -165,7 +165,12 @@ def test_second_approval_of_a_completed_step_is_refused(client, people):
     response = client.post(
         action_url(page, "approve", stale), {"comment": ""}, HTTP_X_REQUESTED_WITH="XMLHttpRequest"
     )
-    assert response.status_code == 403
+    # The review modal is sent on to the activity, where the refusal is shown (issue #9).
+    assert response.status_code == 200
+    assert response.json()["step"] == "success"
+    shown = client.get(response.json()["redirect"], follow=True).context["messages"]
+    with translation.override("zh-hans"):
+        assert translation.gettext(ALREADY_DONE) in [str(message) for message in shown]
 
     assert states_of(page) == (workflow, expected)
     assert TaskState.objects.get(pk=state.pk).finished_by == people["guangdong"]

@@ -1,0 +1,111 @@
+"""The activity's editor and review action, hardened against simultaneous use (issue #9).
+
+Wagtail 8 refuses a stale save on the server only for autosave's JSON requests, which
+WAGTAIL_AUTOSAVE_INTERVAL = 0 turns off; a plain "save draft" or "submit" from an editor
+opened before someone else saved replaces their version, guarded only by the editing-session
+ping in the browser (every 10 s, and not at all without JavaScript). Here each save and review
+of one activity takes the activity's row lock (ReviewTask.on_action takes the same one), and a
+save from a form loaded before the latest revision is refused with everything typed kept.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.admin.utils import get_user_display_name
+from wagtail.admin.views.pages.edit import EditView
+from wagtail.admin.views.pages.workflow import WorkflowActionView
+from wagtail.admin.viewsets.pages import PageViewSet
+from wagtail.models import Page
+
+from workflow.models import StepAlreadyCompleted
+
+from .models import ActivityPage
+
+
+def lock_page(page_id):
+    """Row lock on the page until the transaction ends; a no-op on SQLite, whose
+    IMMEDIATE transactions already serialise writers."""
+    list(Page.objects.select_for_update().filter(pk=page_id).values_list("pk", flat=True))
+
+
+class ActivityEditView(EditView):
+    def dispatch(self, request, page_id, **kwargs):
+        if request.method != "POST" or self.expects_json_response:
+            return super().dispatch(request, page_id, **kwargs)
+        # Lock before Wagtail reads the page, its lock and its workflow, so what it decides
+        # from them still holds when it writes.
+        with transaction.atomic():
+            lock_page(page_id)
+            return super().dispatch(request, page_id, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.expects_json_response and not self.page.alias_of_id and self.is_out_of_date:
+            return self.refuse_stale_save()
+        return super().post(request, *args, **kwargs)
+
+    def refuse_stale_save(self):
+        self.form = self.form_class(
+            self.request.POST,
+            self.request.FILES,
+            instance=self.page,
+            subscription=self.subscription,
+            parent_page=self.parent,
+            for_user=self.request.user,
+        )
+        if self.action_name == "save":
+            self.form.defer_required_fields()
+        self.form.is_valid()
+        self.form.restore_required_fields()
+        latest = self.latest_revision
+        messages.error(
+            self.request,
+            _(
+                "Not saved: %(user)s saved a newer version at %(time)s, after you opened this "
+                "page. What you typed is kept below. Open the activity in a new tab to see "
+                "their version; save again only if yours should replace it."
+            )
+            % {
+                "user": get_user_display_name(latest.user) if latest.user else _("someone"),
+                "time": timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            },
+        )
+        self.has_unsaved_changes = True
+        # The form now carries the latest revision's id: a second save is a deliberate
+        # overwrite, as Wagtail's own conflict dialog allows.
+        return self.render_to_response(self.get_context_data())
+
+    def perform_workflow_action(self):
+        # The editor's "approve" saves the moderator's changes first; a refused action must
+        # not roll them back with this request's transaction.
+        try:
+            return super().perform_workflow_action()
+        except PermissionDenied as error:
+            messages.error(self.request, str(error) or _("You cannot act on this review step."))
+            return self.redirect_and_remain()
+
+
+class ActivityWorkflowActionView(WorkflowActionView):
+    """A moderator who loses a race to a colleague is told so, instead of Wagtail's generic
+    "you do not have permission to access this area" (other refusals keep that)."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except StepAlreadyCompleted as error:
+            messages.error(request, str(error))
+            if request.headers.get("x-requested-with") == "XMLHttpRequest":
+                # The review modal follows "redirect", where the message is shown.
+                return self.render_modal_json(
+                    request, {"step": "success", "redirect": self.redirect_url}
+                )
+            return redirect(self.redirect_url)
+
+
+class ActivityPageViewSet(PageViewSet):
+    model = ActivityPage
+    name = "activity_pages"
+    edit_view_class = ActivityEditView
+    workflow_action_view_class = ActivityWorkflowActionView
