@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ActivityPage, poster_problems, validate_http_url
+from .models import ActivityPage, http_url_or_empty, poster_problems, validate_http_url
 
 MIN_PHOTOS = 3
 MAX_PHOTOS = 10
@@ -198,6 +198,11 @@ class NominationReport(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def safe_url(self):
+        """The link moderators open: only http(s), even one stored without validation."""
+        return http_url_or_empty(self.url)
 
 
 class NominationPhoto(models.Model):

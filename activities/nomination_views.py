@@ -1,9 +1,7 @@
 """推优 (R33) in the admin: the submitter files supplementary information; national
 moderators list, view and mark nominations."""
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.db.models import Count
@@ -30,6 +28,7 @@ from .nomination_models import (
     video_problems,
     window_state,
 )
+from .uploads import image_problems
 
 
 def can_file(user, page):
@@ -76,12 +75,11 @@ def closed_message(page, request):
 
 
 def _save_photo(upload, user, nomination, errors, evidence=False):
-    try:
-        forms.ImageField().clean(upload)
-    except ValidationError as error:
-        errors.append(f"{upload.name}: {' '.join(error.messages)}")
+    # Decoded completely and checked for web code before anything is stored (issue #9).
+    problems = image_problems(upload)
+    if problems:
+        errors.append(f"{upload.name}: {' '.join(str(problem) for problem in problems)}")
         return None
-    upload.seek(0)
     image = Image(
         title=upload.name[:255], uploaded_by_user=user, file=ImageFile(upload, upload.name)
     )

@@ -7,7 +7,8 @@ MAX_QUERY_LENGTH = 50
 
 
 def clean_keyword(value):
-    return " ".join((value or "").split())[:MAX_QUERY_LENGTH]
+    # A NUL is never part of a name, and PostgreSQL refuses it in a query outright.
+    return " ".join((value or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
 
 
 def certified_matching(keyword, category=None):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from .forms import OnboardingForm
 from .models import Organization, Region
 from .queries import certified_matching
+from .widgets import REGION_CODE
 
 AUTOCOMPLETE_LIMIT = 20
 
@@ -53,6 +54,9 @@ def regions(request):
     level = request.GET.get("level")
     if level and level not in Region.Level.values:
         return JsonResponse({"results": [], "error": _("Unknown level.")}, status=400)
+    if parent and not REGION_CODE.fullmatch(parent):
+        # Not a GB/T 2260 code, so it has no children (and a NUL would fail the query).
+        return JsonResponse({"results": []})
     queryset = queryset.filter(parent_id=parent) if parent else queryset.filter(parent=None)
     if level:
         queryset = queryset.filter(level=level)

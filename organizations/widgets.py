@@ -1,7 +1,11 @@
+import re
+
 from django import forms
 from django.urls import reverse_lazy
 
 from .models import Region
+
+REGION_CODE = re.compile(r"[0-9]{6}")
 
 
 class RegionSelect(forms.Select):
@@ -53,7 +57,10 @@ class CascadingRegionFormMixin:
         if name not in self.fields:
             return None
         if self.is_bound:
-            return self.data.get(self.add_prefix(name)) or None
+            value = self.data.get(self.add_prefix(name))
+            # Only a code narrows the choices below; anything else (PostgreSQL refuses a NUL
+            # character in a query outright) leaves them empty and the field invalid.
+            return value if isinstance(value, str) and REGION_CODE.fullmatch(value) else None
         value = self.initial.get(name)
         if value is None and self.instance is not None:
             value = getattr(self.instance, f"{name}_id", None)

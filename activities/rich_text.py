@@ -1,0 +1,105 @@
+"""Rich text as the public sees it (issue #9).
+
+Wagtail's editor only ever stores what its features allow, but a RichTextField keeps whatever
+code gives it (seed data, an import, a shell), and Wagtail's |richtext filter renders stored
+HTML as it is: a <script> saved that way would run on the public page. So stored HTML is
+cleaned again on the way out with Wagtail's own whitelist for database HTML (the one its API
+uses for rich text input), restricted to the field's editor features. Code and styling
+elements go with their content rather than leaving it behind as visible text."""
+
+import functools
+
+from django.conf import settings
+from wagtail.admin.rich_text import DraftailRichTextArea
+from wagtail.admin.rich_text.converters.db_html import DbHTMLConverter, DbHtmlInputWhitelister
+from wagtail.rich_text import features as feature_registry
+
+# Removed together with everything inside them.
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "applet",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "head",
+        "title",
+        "textarea",
+        "select",
+        "button",
+        "form",
+    }
+)
+
+
+class _Whitelister(DbHtmlInputWhitelister):
+    def clean_tag_node(self, doc, tag):
+        if tag.name in DROPPED_WITH_CONTENT:
+            tag.decompose()
+            return
+        if tag.name in {"a", "embed"} and _has_bad_reference(tag):
+            # Wagtail looks a page or image up by this id when rendering: anything but a
+            # number would fail that query instead of rendering a broken link.
+            if tag.name == "embed":
+                tag.decompose()
+                return
+            # Children first: once unwrapped they are no longer visited.
+            for child in list(tag.contents):
+                self.clean_node(doc, child)
+            tag.unwrap()
+            return
+        super().clean_tag_node(doc, tag)
+
+
+def _has_bad_reference(tag):
+    marker = "data-linktype" if tag.name == "a" else "data-embedtype"
+    if marker not in tag.attrs:
+        return False
+    value = str(tag.attrs.get("data-id", ""))
+    return not (value.isascii() and value.isdigit() and len(value) <= 10)
+
+
+@functools.lru_cache(maxsize=16)
+def _converter_rules(features):
+    return tuple(DbHTMLConverter(list(features)).converter_rules)
+
+
+def field_features(field):
+    """The features a RichTextField's editor offers, which are all it can legitimately hold."""
+    if field.features is not None:
+        return tuple(field.features)
+    editors = getattr(settings, "WAGTAILADMIN_RICH_TEXT_EDITORS", {})
+    options = editors.get(getattr(field, "editor", "default"), {}).get("OPTIONS", {})
+    return tuple(options.get("features") or feature_registry.get_default_features())
+
+
+def clean_db_html(html, features):
+    """Stored rich text (database HTML) with only what `features` allow."""
+    if not html:
+        return ""
+    # A fresh whitelister per call: it records removals on itself.
+    return _Whitelister(_converter_rules(tuple(features))).clean(html)
+
+
+def clean_field(instance, name):
+    """The stored rich text of `instance.name`, cleaned for its field's features."""
+    field = instance._meta.get_field(name)
+    return clean_db_html(getattr(instance, name), field_features(field))
+
+
+class DraftailEditor(DraftailRichTextArea):
+    """Wagtail's Draftail editor, except that a value no real editor sends (not JSON, not a
+    ContentState) reads as empty instead of failing the request with a server error: a
+    required field then says it is missing, like any other empty field."""
+
+    def value_from_datadict(self, data, files, name):
+        try:
+            return super().value_from_datadict(data, files, name)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            return None

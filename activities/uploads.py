@@ -1,0 +1,229 @@
+"""What every uploaded image and document must pass before a byte is stored (issue #9).
+
+Wagtail's own image field checks the name's extension, the size and the format it reads from
+the header, but it counts pixels only after decoding the whole picture (a file declaring
+10,000 × 9,000 pixels costs hundreds of megabytes first) and a truncated JPEG or PNG makes it
+fail with a server error. Here the header is read first, the pixel count is checked before
+anything is decoded, the picture is then decoded completely, and a file that carries web page
+code alongside its picture (a polyglot) is refused too. The nomination photos (R33) and the
+admin's image and document forms share these checks."""
+
+import io
+import re
+import warnings
+import zipfile
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from PIL import Image as PILImage
+from wagtail.documents.forms import BaseDocumentForm
+from wagtail.images.fields import WagtailImageField
+from wagtail.images.forms import BaseImageForm
+
+# Pillow's format name for each extension Wagtail may allow (WAGTAILIMAGES_EXTENSIONS).
+PILLOW_FORMATS = {
+    "jpg": "JPEG",
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WEBP",
+    "gif": "GIF",
+    "avif": "AVIF",
+    "heic": "HEIF",
+}
+# Markup a browser could run if the file were ever served as a web page, searched in the
+# lower-cased bytes. Each pattern is long enough that compressed picture data matches it by
+# chance about once in millions of 10 MB files ("<svg" alone is not: it would refuse about one
+# large photo in two thousand), and starts with fixed bytes, which keeps the scan fast.
+WEB_CODE_TAG = re.compile(rb"<(?:script|iframe|object|embed|html|body|\?php)[\s/>]|<!doctype\s")
+WEB_CODE_HANDLER = re.compile(rb"on(?:error|load)\s*=")
+# Decoding at an eighth of the size still reads every byte of a JPEG's compressed data, so a
+# cut-off file is found at a fraction of the memory.
+JPEG_DRAFT_SCALE = 8
+DOCUMENT_SNIFF_BYTES = 64 * 1024
+OFFICE_EXTENSIONS = frozenset({"docx", "xlsx", "pptx"})
+TEXT_EXTENSIONS = frozenset({"txt", "csv"})
+
+
+def _extension(name):
+    name = (name or "").lower()
+    return name.rsplit(".", 1)[-1] if "." in name else ""
+
+
+def _read(upload):
+    upload.seek(0)
+    try:
+        return upload.read()
+    finally:
+        upload.seek(0)
+
+
+def allowed_image_extensions():
+    return [extension.lower() for extension in settings.WAGTAILIMAGES_EXTENSIONS]
+
+
+def image_problems(upload, max_bytes=None, max_pixels=None):
+    """Why an uploaded file cannot be stored as an image; empty when it can. Stops at the
+    first problem: the later checks assume the earlier ones held."""
+    extensions = allowed_image_extensions()
+    max_bytes = max_bytes or settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE
+    max_pixels = max_pixels or settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
+    extension = _extension(getattr(upload, "name", ""))
+    if extension not in extensions:
+        return [
+            _("Only these image formats can be uploaded: %(formats)s.")
+            % {"formats": ", ".join(extensions).upper()}
+        ]
+    if upload.size > max_bytes:
+        return [
+            _("The file is %(size)s; at most %(max)s can be uploaded.")
+            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)}
+        ]
+    data = _read(upload)
+    with warnings.catch_warnings():
+        # Pillow only warns between its own limit and twice that; treat both alike.
+        warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+        try:
+            picture = PILImage.open(io.BytesIO(data))
+        except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+            return [
+                _("The image has too many pixels; at most %(max)s are allowed.")
+                % {"max": f"{max_pixels:,}"}
+            ]
+        except Exception:  # Pillow raises many types for what is not an image
+            return [_("This file is not an image, or it is damaged.")]
+    expected = PILLOW_FORMATS.get(extension)
+    if picture.format != expected:
+        return [
+            _(
+                "The name ends in .%(extension)s but the file is a %(format)s image; "
+                "convert it first."
+            )
+            % {"extension": extension, "format": picture.format}
+        ]
+    width, height = picture.size
+    frames = getattr(picture, "n_frames", 1)
+    if width * height * frames > max_pixels:
+        return [
+            _(
+                "The image has too many pixels (%(width)d × %(height)d); at most %(max)s "
+                "are allowed."
+            )
+            % {"width": width, "height": height, "max": f"{max_pixels:,}"}
+        ]
+    try:
+        if picture.format == "JPEG":
+            picture.draft("RGB", (width // JPEG_DRAFT_SCALE, height // JPEG_DRAFT_SCALE))
+        picture.load()
+    except Exception:  # a damaged stream fails in many ways
+        return [_("The image is damaged or incomplete; save it again and upload the new file.")]
+    if contains_web_code(data):
+        return [
+            _(
+                "The file also contains web page code, which an image must not; upload a "
+                "plain image."
+            )
+        ]
+    return []
+
+
+def contains_web_code(data):
+    lowered = data.lower()
+    return bool(
+        WEB_CODE_TAG.search(lowered)
+        or WEB_CODE_HANDLER.search(lowered)
+        or b"javascript:" in lowered
+    )
+
+
+def document_problems(upload):
+    """Why an uploaded file's content does not match its document type; empty when it does.
+    The extension and size are Wagtail's checks (WAGTAILDOCS_EXTENSIONS,
+    WAGTAILDOCS_MAX_UPLOAD_SIZE)."""
+    extension = _extension(getattr(upload, "name", ""))
+    upload.seek(0)
+    head = upload.read(DOCUMENT_SNIFF_BYTES)
+    upload.seek(0)
+    if extension == "pdf":
+        valid = b"%PDF-" in head[:1024]
+    elif extension in OFFICE_EXTENSIONS:
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                valid = "[Content_Types].xml" in archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            valid = False
+        finally:
+            upload.seek(0)
+    elif extension in TEXT_EXTENSIONS:
+        valid = b"\x00" not in head and _is_text(head)
+    else:
+        valid = True
+    if valid:
+        return []
+    return [_("The file's content is not a %(type)s document.") % {"type": extension.upper()}]
+
+
+def _is_text(head):
+    # Chinese spreadsheets export CSV as UTF-8 or GB18030; a cut may split the last character.
+    for encoding in ("utf-8", "gb18030"):
+        for cut in range(4):
+            try:
+                head[: len(head) - cut].decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return True
+    return False
+
+
+class CheckedImageField(WagtailImageField):
+    """Wagtail's image field, with image_problems() run before Wagtail decodes anything."""
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is None:
+            return None
+        problems = image_problems(
+            upload, max_bytes=self.max_upload_size, max_pixels=self.max_image_pixels
+        )
+        if problems:
+            raise ValidationError(problems, code="invalid_image")
+        return super().to_python(data)
+
+
+class ImageForm(BaseImageForm):
+    """WAGTAILIMAGES_IMAGE_FORM_BASE: every admin image form (add, multiple add, edit, the
+    chooser's upload) checks its file with CheckedImageField."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("file")
+        if field is not None and not isinstance(field, CheckedImageField):
+            self.fields["file"] = CheckedImageField(
+                label=field.label,
+                required=field.required,
+                widget=field.widget,
+                max_length=field.max_length,
+            )
+
+
+class DocumentForm(BaseDocumentForm):
+    """WAGTAILDOCS_DOCUMENT_FORM_BASE: a document's content must match its extension."""
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is not None and "file" in self.changed_data:
+            problems = document_problems(upload)
+            if problems:
+                raise ValidationError(problems, code="invalid_document")
+        return upload
+
+    def _post_clean(self):
+        upload = self.files.get(self.add_prefix("file"))
+        if "file" in self._errors and upload is not None:
+            # Wagtail's Document.clean() checks the extension of the instance's file, which a
+            # refused upload never reached: it would add "extension “” is not allowed" to the
+            # real reason. The instance is not saved: the form is invalid.
+            self.instance.file = upload
+        super()._post_clean()
