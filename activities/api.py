@@ -11,13 +11,14 @@ from django.urls import path
 from rest_framework.fields import Field
 from wagtail.api import APIField
 from wagtail.api.v2.pagination import WagtailPagination
-from wagtail.api.v2.serializers import PageSerializer
+from wagtail.api.v2.serializers import PageSerializer, RichTextFieldSerializer
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.images.models import Image
 
 from . import listing
 from .listing import FILTER_PARAMS, public_activities
-from .models import ActivityPage, HostUnit, OrganizerUnit
+from .models import ActivityPage, HostUnit, OrganizerUnit, http_url_or_empty
+from .rich_text import clean_db_html, field_features
 
 # One fixed rendition for every API client: WebP, at most 800 pixels on its long side.
 POSTER_RENDITION = "max-800x800|format-webp|webpquality-80"
@@ -31,7 +32,8 @@ MAX_ID = 2**31 - 1
 def is_page_id(value):
     """Whether `value` can be a page's id at all."""
     text = str(value)
-    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
+    # The length test first: int() itself refuses strings of thousands of digits.
+    return len(text) <= 10 and text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
 
 
 def listing_queryset(params, moment=None, sort=None):
@@ -45,6 +47,8 @@ def listing_queryset(params, moment=None, sort=None):
 
 def with_api_data(queryset):
     """Everything the serializer reads, in a fixed number of queries per page."""
+    if isinstance(queryset, listing.Segments | listing.Ranked):
+        return queryset.map(with_api_data)
     return queryset.select_related(
         "province", "city", "county", "activity_type", "channel"
     ).prefetch_related(
@@ -125,6 +129,25 @@ class PublicUrlField(WholePageField):
         return page.get_full_url(self.context["request"])
 
 
+class ReservationUrlField(WholePageField):
+    """Only an http(s) link, even one stored without the editor's validation."""
+
+    def to_representation(self, page):
+        return http_url_or_empty(page.reservation_url)
+
+
+class PublicRichTextField(RichTextFieldSerializer):
+    """Rich text cleaned as on the public page (activities/rich_text.py), then in the format
+    the client asked for (?rich_text_format=)."""
+
+    def __init__(self, model_field, **kwargs):
+        self.features = field_features(model_field)
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(clean_db_html(value, self.features))
+
+
 class PosterField(Field):
     def __init__(self, **kwargs):
         super().__init__(read_only=True, **kwargs)
@@ -195,11 +218,14 @@ class ActivitiesAPIViewSet(BaseAPIViewSet):
         "audience",
         APIField("host_units", serializer=UnitNamesField()),
         APIField("organizer_units", serializer=UnitNamesField()),
-        "reservation_url",
+        APIField("reservation_url", serializer=ReservationUrlField()),
         APIField("url", serializer=PublicUrlField()),
         APIField("poster", serializer=PosterField()),
         "content",
-        "details",
+        APIField(
+            "details",
+            serializer=PublicRichTextField(ActivityPage._meta.get_field("details")),
+        ),
     ]
     meta_fields = ["type", "detail_url", "html_url", "first_published_at"]
     detail_only_fields = ["content", "details"]

@@ -13,3 +13,7 @@ class ActivitiesConfig(AppConfig):
         from .permissions import SubmitterScopedPagePolicy
 
         register_permission_policy(Page, SubmitterScopedPagePolicy(Page))
+
+        from .cache import connect_signals
+
+        connect_signals()

@@ -15,7 +15,7 @@ from wagtail.models import Site
 
 from .api import is_page_id, listing_queryset
 from .feeds import place
-from .listing import public_activities
+from .listing import public_activities, unordered
 
 TZID = "Asia/Shanghai"
 BEIJING = ZoneInfo(TZID)
@@ -103,7 +103,8 @@ def activity_calendar(request, pk):
 def activities_calendar(request):
     """/activities/calendar.ics: the listing's activities for the same GET parameters, by
     start, at most MAX_EVENTS."""
-    pages = _with_place(listing_queryset(request.GET)).order_by("start_at", "pk")[:MAX_EVENTS]
+    pages = _with_place(unordered(listing_queryset(request.GET)))
+    pages = pages.order_by("start_at", "pk")[:MAX_EVENTS]
     calendar = new_calendar(_("National Science Day activities"))
     host = uid_host(request)
     for page in pages:

@@ -2,10 +2,16 @@
 API, the feeds and the calendar export so they always agree."""
 
 import functools
+import hashlib
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import (
+    Count,
+    Prefetch,
+    Q,
+    prefetch_related_objects,
+)
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +19,8 @@ from wagtail.images.models import Image
 
 from organizations.models import Organization, Region
 
+from .cache import LISTING as LISTING_DEPENDENCY
+from .cache import cache_get, cache_set
 from .models import ActivityPage, ActivityType
 from .states import ActivityState
 
@@ -108,12 +116,24 @@ def province_choices():
 
 
 def type_choices():
-    return [(str(pk), name) for pk, name in ActivityType.objects.values_list("pk", "name")]
+    """Types change rarely and bump the site version when they do (activities/cache.py)."""
+    from .cache import SITE, current_version
+
+    version = current_version(SITE)
+    key = f"listing:types:{version}"
+    choices = cache_get(key) if version else None
+    if choices is None:
+        choices = [(str(pk), name) for pk, name in ActivityType.objects.values_list("pk", "name")]
+        if version:
+            cache_set(key, choices, 3600)
+    return choices
 
 
 def public_activities():
     """Approved, live activities only (R27)."""
-    return ActivityPage.objects.live().public()
+    from home.routing import public
+
+    return public(ActivityPage.objects.live())
 
 
 def apply_filters(queryset, values, moment=None):
@@ -145,20 +165,157 @@ def apply_filters(queryset, values, moment=None):
     return queryset
 
 
-def order(queryset, sort, moment=None):
+def order(queryset, sort, moment=None, state=None, count_key=None, states=None):
+    """The listing's order. "Newest" is one indexed sort. The default puts what a visitor
+    can still attend first: ongoing activities (ending soonest first), then upcoming ones
+    (starting soonest first), then ended ones (most recently ended first). One ORDER BY
+    over a CASE would sort the whole table on every request; three segments, each read in
+    the order of an index and counted once per content version, keep page 1 and page 500
+    as fast at a million activities as at ten thousand (docs/performance.md)."""
     moment = moment or timezone.now()
     if sort == SortChoices.NEWEST:
         return queryset.order_by("-first_published_at", "-pk")
-    # Upcoming and ongoing first, soonest first; then ended ones.
-    return queryset.annotate(
-        _ended=Case(
-            When(end_at__lt=moment, then=Value(1)), default=Value(0), output_field=IntegerField()
-        )
-    ).order_by("_ended", "start_at", "pk")
+    segments = [
+        (ActivityState.ONGOING, Q(start_at__lte=moment, end_at__gte=moment), ("end_at", "pk")),
+        (ActivityState.UPCOMING, Q(start_at__gt=moment), ("start_at", "pk")),
+        (ActivityState.ENDED, Q(end_at__lt=moment), ("-end_at", "-pk")),
+    ]
+    if state:  # the state filter already chose one segment
+        states = [state]
+    if states:
+        segments = [segment for segment in segments if segment[0] in states]
+    return Segments(queryset, segments, count_key=count_key)
+
+
+class Segments:
+    """An ordered result made of consecutive segments of one queryset, each ordered by an
+    index. Counts and slices like a queryset, so Django's Paginator, the API's pagination
+    and the calendar take it unchanged."""
+
+    COUNT_SECONDS = 60
+
+    def __init__(self, queryset, segments, transforms=(), count_key=None):
+        self.queryset = queryset
+        self.model = queryset.model
+        self.segments = segments
+        self.transforms = tuple(transforms)
+        self.count_key = count_key
+        self._counts = None
+
+    def map(self, transform):
+        """The same segments with `transform` applied to each queryset read (e.g. joins)."""
+        return Segments(self.queryset, self.segments, (*self.transforms, transform), self.count_key)
+
+    def _part(self, condition, ordering):
+        part = self.queryset.filter(condition).order_by(*ordering)
+        for transform in self.transforms:
+            part = transform(part)
+        # Prefetches run once over the merged rows (_prefetched), not once per segment.
+        self._lookups = part._prefetch_related_lookups
+        return part.prefetch_related(None)
+
+    DEFERRED_JOIN_OFFSET = 200
+
+    def _slice(self, part, low, high):
+        """Rows low..high of a segment. Deep pages skip thousands of rows: reading only
+        their ids (from the index) and then the page's 20 full rows by id keeps the wide
+        rows (details, joins) out of the skipped part."""
+        if low < self.DEFERRED_JOIN_OFFSET:
+            return list(part[low:high])
+        ids = list(part.values_list("pk", flat=True)[low:high])
+        rows = part.filter(pk__in=ids).order_by()
+        by_pk = {row.pk: row for row in rows}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
+
+    def _prefetched(self, results):
+        lookups = getattr(self, "_lookups", ())
+        if results and lookups:
+            prefetch_related_objects(results, *lookups)
+        return results
+
+    def counts(self):
+        if self._counts is None:
+            key = _count_key(self.count_key, [name for name, *_rest in self.segments])
+            cached = cache_get(key) if key else None
+            if cached is None or len(cached) != len(self.segments):
+                # One pass over the filtered activities counts every segment.
+                totals = self.queryset.order_by().aggregate(
+                    **{
+                        f"n{index}": Count("pk", filter=condition)
+                        for index, (_name, condition, _ordering) in enumerate(self.segments)
+                    }
+                )
+                cached = [totals[f"n{index}"] for index in range(len(self.segments))]
+                if key:
+                    cache_set(key, cached, self.COUNT_SECONDS)
+            self._counts = cached
+        return self._counts
+
+    def count(self):
+        return sum(self.counts())
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, item):
+        if isinstance(item, int):
+            found = self[item : item + 1]
+            if not found:
+                raise IndexError(item)
+            return found[0]
+        start, stop = item.start or 0, item.stop
+        if start == 0 and stop is not None and self._counts is None:
+            return self._head(stop)
+        if stop is None:
+            stop = self.count()
+        results = []
+        offset = 0
+        for (_name, condition, ordering), size in zip(self.segments, self.counts(), strict=True):
+            low, high = max(start - offset, 0), min(stop - offset, size)
+            if low < high:
+                results.extend(self._slice(self._part(condition, ordering), low, high))
+            offset += size
+            if offset >= stop:
+                break
+        return self._prefetched(results)
+
+    def _head(self, stop):
+        """The first `stop` results without counting: each segment fills what the
+        previous ones left (home page, calendar, feeds)."""
+        results = []
+        for _name, condition, ordering in self.segments:
+            results.extend(self._part(condition, ordering)[: stop - len(results)])
+            if len(results) >= stop:
+                break
+        return self._prefetched(results)
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def _count_key(identity, segment_names):
+    """A cache key for the segment counts of one set of filters, valid until publishing
+    bumps the listing version (or for a minute, as activities start and end)."""
+    if identity is None:
+        return None
+    from .cache import current_version
+
+    version = current_version(LISTING_DEPENDENCY)
+    if version is None:
+        return None
+    raw = f"{identity}|{segment_names}|{version}"
+    return "listing:count:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def unordered(result):
+    """The filtered activities of a listing result, without its order."""
+    return result.queryset if isinstance(result, Segments | Ranked) else result
 
 
 def with_card_data(queryset):
     """Everything a card shows, in a fixed number of queries whatever the page size."""
+    if isinstance(queryset, Segments | Ranked):
+        return queryset.map(with_card_data)
     return queryset.select_related(
         "province", "city", "activity_type", "channel", "nomination"
     ).prefetch_related(
@@ -172,21 +329,65 @@ MAX_SEARCH_HITS = 1000
 def search_ids(query):
     """Primary keys of live activities matching the Chinese query, best first. The search
     runs on live activities alone; the listing's filters then apply to these ids, so any
-    filter combines with any query."""
+    filter combines with any query. search.ranked asks the index table for the best hits
+    in one bounded query (docs/search.md)."""
+    from search.ranked import ranked_ids
     from search.segment import segment_query
 
     if not segment_query(query):
         return []
-    results = ActivityPage.objects.live().only("pk").search(query, order_by_relevance=True)
-    return [page.pk for page in results[:MAX_SEARCH_HITS]]
+    return ranked_ids(ActivityPage.objects.live(), query, MAX_SEARCH_HITS)
 
 
 def by_ids(queryset, ids):
-    ranking = Case(
-        *[When(pk=pk, then=Value(position)) for position, pk in enumerate(ids)],
-        output_field=IntegerField(),
-    )
-    return queryset.filter(pk__in=ids).annotate(_rank=ranking).order_by("_rank")
+    return Ranked(queryset, ids)
+
+
+class Ranked:
+    """Search results in relevance order: the ranked ids (at most MAX_SEARCH_HITS) that the
+    listing's filters keep, read with one query of ids; a page then loads its own rows.
+    Ordering the rows in SQL needed a CASE with one branch per hit, evaluated for every
+    row (a second per search with a common word). Counts and slices like a queryset."""
+
+    def __init__(self, queryset, ids, transforms=()):
+        self.queryset = queryset.filter(pk__in=ids)
+        self.model = queryset.model
+        self.ids = ids
+        self.transforms = tuple(transforms)
+        self._kept = None
+
+    def map(self, transform):
+        ranked = Ranked(self.queryset, self.ids, (*self.transforms, transform))
+        ranked._kept = self._kept
+        return ranked
+
+    def kept(self):
+        if self._kept is None:
+            valid = set(self.queryset.order_by().values_list("pk", flat=True))
+            self._kept = [pk for pk in self.ids if pk in valid]
+        return self._kept
+
+    def count(self):
+        return len(self.kept())
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, item):
+        if isinstance(item, int):
+            found = self[item : item + 1]
+            if not found:
+                raise IndexError(item)
+            return found[0]
+        wanted = self.kept()[item]
+        rows = self.queryset.filter(pk__in=wanted)
+        for transform in self.transforms:
+            rows = transform(rows)
+        by_pk = {row.pk: row for row in rows}
+        return [by_pk[pk] for pk in wanted if pk in by_pk]
+
+    def __iter__(self):
+        return iter(self[:])
 
 
 def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=None):
@@ -205,11 +406,12 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
         if sort == SortChoices.RELEVANCE:
             queryset = by_ids(queryset, ids)
         else:
-            queryset = order(queryset.filter(pk__in=ids), sort, moment)
+            queryset = order(queryset.filter(pk__in=ids), sort, moment, values.get("state"))
     else:
         if sort == SortChoices.RELEVANCE:
             sort = default_sort
-        queryset = order(queryset, sort, moment)
+        identity = repr((getattr(root, "pk", None), sorted(values.items())))
+        queryset = order(queryset, sort, moment, values.get("state"), count_key=identity)
     return queryset, form, values, sort
 
 

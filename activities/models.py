@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
@@ -21,6 +22,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from home.routing import FastRoutingMixin
 from organizations.choosers import OrganizationChooserWidget
 from organizations.forms import REGION_WIDGETS
 from organizations.models import Organization, Region
@@ -45,10 +47,22 @@ from .states import (
     review_state_for,
 )
 
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
 # Its own code, so Django's generic "Enter a valid URL" does not replace the message.
 validate_http_url = URLValidator(
     schemes=["http", "https"], message=HTTP_URL_MESSAGE, code="http_url"
 )
+
+
+def http_url_or_empty(value):
+    """`value` if it is an http(s) address, else "": a link stored without the editor's
+    validation (an import, a shell) is never offered to visitors as something to click."""
+    try:
+        validate_http_url(value or "")
+    except ValidationError:
+        return ""
+    return value
 
 
 class ManagedOption(models.Model):
@@ -88,7 +102,7 @@ class SpecialActionCategory(ManagedOption):
         verbose_name_plural = _("special action categories")
 
 
-class ActivityIndexPage(Page):
+class ActivityIndexPage(FastRoutingMixin, Page):
     """The public listing of activities; submitters create their activities under it."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -101,6 +115,9 @@ class ActivityIndexPage(Page):
 
     class Meta:
         verbose_name = _("activity index")
+
+    def direct_children(self):
+        return ActivityPage.objects.child_of(self).select_related(*ActivityPage.DETAIL_RELATED)
 
     def get_context(self, request, *args, **kwargs):
         from .listing import build
@@ -123,8 +140,19 @@ class ActivityIndexPage(Page):
         return self.get_workflow() is not None
 
 
-class ActivityPage(Page):
+class ActivityPage(FastRoutingMixin, Page):
     """A key activity (重点活动) with every item the publishing guide asks for (R6–R14)."""
+
+    # What the public page shows from other tables, joined when the page is routed.
+    DETAIL_RELATED = (
+        "province",
+        "city",
+        "county",
+        "activity_type",
+        "channel",
+        "poster",
+        "nomination",
+    )
 
     class Mode(models.TextChoices):
         ONLINE = "online", _("Online")
@@ -418,6 +446,11 @@ class ActivityPage(Page):
             models.Index(fields=["start_at"], name="activity_start"),
             models.Index(fields=["province", "start_at"], name="activity_province_start"),
             models.Index(fields=["activity_type", "start_at"], name="activity_type_start"),
+            # The listing's ongoing and ended segments read these in order (listing.order).
+            # start_at included: the ongoing segment's filter is then answered by the index.
+            models.Index(fields=["end_at", "page_ptr"], include=["start_at"], name="activity_end"),
+            models.Index(fields=["province", "end_at"], name="activity_province_end"),
+            models.Index(fields=["activity_type", "end_at"], name="activity_type_end"),
         ]
 
     def __str__(self):
@@ -629,33 +662,59 @@ class ActivityPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        # One query for every fact the page shows, instead of one per foreign key.
-        page = (
-            ActivityPage.objects.select_related(
-                "province", "city", "county", "activity_type", "channel", "poster"
-            )
-            .prefetch_related(
-                *(
-                    models.Prefetch(name, queryset=model.objects.select_related("organization"))
-                    for name, model in (
-                        ("host_units", HostUnit),
-                        ("organizer_units", OrganizerUnit),
-                        ("partner_departments", PartnerDepartment),
-                        ("partner_societies", PartnerSociety),
-                    )
-                )
-            )
-            .get(pk=self.pk)
-            if self.pk and self.live and not getattr(request, "is_preview", False)
-            else self
-        )
-        context["page"] = context["self"] = page
+        page = self
+        if getattr(request, "is_preview", False):
+            # A preview shows the editor's unsaved units, which live in the page's cluster.
+            units = {
+                kind: [unit.display_name for unit in getattr(page, relation).all()]
+                for kind, relation in self.UNIT_KINDS
+            }
+        else:
+            units = page.units_by_kind()
+        context["units"] = units
         context["absolute_url"] = self.get_full_url(request)
         context["qr_svg"] = qr_svg(context["absolute_url"])
-        context["json_ld"] = page.json_ld(context["absolute_url"], request)
+        context["json_ld"] = page.json_ld(context["absolute_url"], request, units["host"])
         return context
 
-    def json_ld(self, url, request=None):
+    def serve(self, request, *args, **kwargs):
+        from .cache import current_version, mark_dependency, page_dependency
+
+        dependency = page_dependency(self.pk)
+        current_version(dependency)  # before rendering: see activities/cache.py
+        response = super().serve(request, *args, **kwargs)
+        return mark_dependency(response, dependency)
+
+    UNIT_KINDS = (
+        ("host", "host_units"),
+        ("organizer", "organizer_units"),
+        ("department", "partner_departments"),
+        ("society", "partner_societies"),
+    )
+
+    def units_by_kind(self):
+        """The display names of host, organizer and partner units, by kind, in one query
+        (a UNION over the four tables) instead of one per table."""
+        units = {kind: [] for kind, _relation in self.UNIT_KINDS}
+        if not self.pk:
+            return units
+        parts = [
+            getattr(self, relation)
+            .model.objects.filter(page_id=self.pk)
+            .annotate(
+                kind=models.Value(kind, output_field=models.CharField()),
+                display=Coalesce("organization__name", "name"),
+            )
+            .order_by()
+            .values_list("kind", "sort_order", "pk", "display")
+            for kind, relation in self.UNIT_KINDS
+        ]
+        rows = parts[0].union(*parts[1:], all=True)
+        for kind, _order, _pk, display in sorted(rows, key=lambda row: row[:3]):
+            units[kind].append(display)
+        return units
+
+    def json_ld(self, url, request=None, host_names=None):
         """schema.org Event metadata for search engines and share previews."""
         import json
 
@@ -681,18 +740,24 @@ class ActivityPage(Page):
             "description": (self.content or "")[:300],
             "location": {"@type": "Place", "name": place or str(self.province or "")},
             "organizer": [
-                {"@type": "Organization", "name": unit.display_name}
-                for unit in self.host_units.all()
+                {"@type": "Organization", "name": name}
+                for name in (
+                    host_names
+                    if host_names is not None
+                    else [unit.display_name for unit in self.host_units.all()]
+                )
             ],
         }
         if self.poster_id and request is not None:
             rendition = self.poster.get_rendition("fill-1200x630|format-jpeg")
             data["image"] = request.build_absolute_uri(rendition.url)
-        if self.supports_reservation and self.reservation_url:
-            data["offers"] = {"@type": "Offer", "url": self.reservation_url, "price": "0"}
-        # </ cannot end the script element: JSON escapes it.
-        text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-        return mark_safe(text)  # noqa: S308 - JSON of our own data, "</" escaped
+        if self.public_reservation_url:
+            data["offers"] = {"@type": "Offer", "url": self.public_reservation_url, "price": "0"}
+        # No "<", ">" or "&" at all (JSON escapes them, as Django's json_script does): "</"
+        # would end the script element, and "<!--<script>" would make the browser read the
+        # rest of the page as script.
+        text = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+        return mark_safe(text)  # noqa: S308 - JSON of our own data, markup characters escaped
 
     @classmethod
     def index_for_user(cls, user):
@@ -718,6 +783,12 @@ class ActivityPage(Page):
         return ActivityState.at(self.start_at, self.end_at, moment)
 
     @property
+    def public_reservation_url(self):
+        """The booking link visitors see (R11, R30): only when reservation is on and the
+        link is http(s)."""
+        return http_url_or_empty(self.reservation_url) if self.supports_reservation else ""
+
+    @property
     def listing_state(self):
         if self.live:
             return ListingState.ON
@@ -736,6 +807,16 @@ class ActivityPage(Page):
         state = self.current_workflow_state
         task_state = state.current_task_state if state else None
         return task_state.comment if task_state else ""
+
+    @property
+    def is_recommended(self):
+        """Whether national moderators marked it an excellent activity (R33). Templates
+        use this rather than nomination.recommended: a missing nomination raises, and
+        Django's template engine then inspects the whole page object to explain it."""
+        try:
+            return self.nomination.recommended
+        except models.ObjectDoesNotExist:
+            return False
 
     @property
     def is_province_reviewed(self):

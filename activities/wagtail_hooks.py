@@ -11,6 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from accounts.roles import is_submitter_only
 
 from .models import ActivityPage, ActivityType, JointActionCategory, SpecialActionCategory
+from .page_admin import ActivityPageViewSet
 from .permissions import own_activities_only
 from .states import annotate_review_state
 from .views import MyActivitiesView, new_activity
@@ -39,6 +40,12 @@ class ActivityListsGroup(SnippetViewSetGroup):
 
 
 register_snippet(ActivityListsGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_activity_page_viewset():
+    # The editor and the review action with issue #9's conflict and race handling.
+    return ActivityPageViewSet()
 
 
 @hooks.register("register_admin_urls")

@@ -6,15 +6,16 @@ from django.urls import path
 from django.views.generic import TemplateView
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
-from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.contrib.sitemaps import views as sitemap_views
 
 from activities import calendar, feeds
 from activities.api import ActivitiesAPIViewSet, is_page_id
+from activities.sitemaps import SITEMAPS
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
     """Wagtail's pages endpoint (live, public pages only), except that an impossible id
-    (find/?id=abc, a 30-digit number) is a 404 instead of a server error."""
+    (find/?id=abc, a 30-digit number) or path is a 404 instead of a server error."""
 
     def get_object(self):
         if not is_page_id(self.kwargs.get("pk")):
@@ -23,6 +24,9 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
 
     def find_object(self, queryset, request):
         if "id" in request.GET and not is_page_id(request.GET["id"]):
+            return None
+        # No slug holds a NUL, and PostgreSQL refuses one in a query outright.
+        if "\x00" in request.GET.get("html_path", ""):
             return None
         return super().find_object(queryset, request)
 
@@ -43,7 +47,13 @@ urlpatterns = [
         calendar.activity_calendar,
         name="activity_calendar",
     ),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),

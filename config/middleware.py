@@ -1,6 +1,28 @@
+import logging
+import re
+import time
+import uuid
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.functional import empty
+
+from .logs import request_id_var
+from .views import DATABASE_UNAVAILABLE, database_unavailable, healthz
+
+access_logger = logging.getLogger("config.access")
+# Ids from nginx ($request_id, 32 hex digits) or another proxy are kept when they look like
+# ids; anything else (too long, spaces, control characters) would pollute the logs.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,63}")
+
+
+def chosen_language(request):
+    """The visitor's language: the switcher's cookie if it names a supported language,
+    else Simplified Chinese. The page cache keys on it before this middleware runs."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    supported = {code for code, _name in settings.LANGUAGES}
+    return chosen if chosen in supported else settings.LANGUAGE_CODE
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -8,8 +30,84 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     (R34): a browser's Accept-Language alone does not turn the national site English."""
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        supported = {code for code, _name in settings.LANGUAGES}
-        language = chosen if chosen in supported else settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class RequestIdMiddleware:
+    """Outermost (issue 9): gives each request an id (request.id, the X-Request-ID response
+    header, the request_id field of every log record written while it runs) and writes one
+    access line per request with its status, duration and user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request.id)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.id
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            user_id = _loaded_user_id(request)
+            access_logger.info(
+                "%s %s %s %.1fms user=%s",
+                request.method,
+                request.get_full_path(),
+                response.status_code,
+                duration_ms,
+                user_id if user_id is not None else "-",
+                extra={
+                    "method": request.method,
+                    "path": request.get_full_path(),
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                    "user_id": user_id,
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+def _loaded_user_id(request):
+    # Only a user the request already loaded: loading it here would cost a session and a
+    # user query on every request, and fail during a database outage.
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return None
+    return user.pk if user.is_authenticated else None
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz ahead of every other middleware, so that the check depends only on
+    what it checks: no HTTPS redirect for probes over plain HTTP, no host name validation,
+    no session, no site lookup or page cache that could fail first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            return healthz(request)
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that does not answer (restart, failover, killed connections) is an outage,
+    not a bug: answer 503 with Retry-After instead of 500. Django's health checks
+    (conn_health_checks) replace the broken connection on the next request, so the site
+    recovers by itself once the database is back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return database_unavailable(request, exception)
+        return None

@@ -1,13 +1,29 @@
 from django.conf import settings
-from django.urls import include, path
+from django.http import Http404
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.documents.views.serve import serve as wagtail_serve_document
 
 from accounts import urls as accounts_urls
 from accounts.views import AccountView
+from activities.api import is_page_id
+from home.views import switch_language
 from search import views as search_views
+
+# A database error outside a view (a middleware saving the session) is an outage: 503.
+handler500 = "config.views.server_error"
+
+
+def serve_document(request, document_id, document_filename):
+    """Wagtail's document download, except that an id no row can have is a 404: Wagtail's
+    pattern takes any run of digits, and thousands of them make int() itself fail."""
+    if not is_page_id(document_id):
+        raise Http404
+    return wagtail_serve_document(request, document_id, document_filename)
+
 
 urlpatterns = [
     # Our account settings view replaces Wagtail's so the name panel edits real_name.
@@ -17,11 +33,13 @@ urlpatterns = [
         name="wagtailadmin_account",
     ),
     path("admin/", include(wagtailadmin_urls)),
+    re_path(r"^documents/(\d+)/(.*)$", serve_document),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(accounts_urls)),
     path("organizations/", include("organizations.urls")),
     path("search/", search_views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/<str:code>/", switch_language, name="switch_language"),
     # API, feeds, iCalendar, sitemap.xml, robots.txt (R31)
     path("", include("config.api")),
 ]

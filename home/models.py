@@ -9,8 +9,10 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from .routing import FastRoutingMixin
 
-class HomePage(Page):
+
+class HomePage(FastRoutingMixin, Page):
     """The site root: the campaign's front door."""
 
     intro = RichTextField(
@@ -28,33 +30,59 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
+    def direct_children(self):
+        from activities.models import ActivityIndexPage
+
+        return ActivityIndexPage.objects.child_of(self)
+
     def get_context(self, request, *args, **kwargs):
         from activities.listing import order, public_activities, with_card_data
-        from activities.models import ActivityIndexPage, ActivityType
+        from activities.models import ActivityIndexPage, ActivityState, ActivityType
 
         context = super().get_context(request, *args, **kwargs)
         live = public_activities()
         now = timezone.now()
         context["campaign"] = CampaignSettings.for_request(request)
         context["activity_index"] = ActivityIndexPage.objects.live().first()
-        context["upcoming"] = with_card_data(order(live.filter(end_at__gte=now), "start", now))[:8]
-        context["total_approved"] = live.count()
-        context["by_province"] = (
-            live.values("province__code", "province__name")
-            .annotate(count=models.Count("pk"))
-            .order_by("-count", "province__code")[:10]
-        )
-        context["types"] = (
-            ActivityType.objects.filter(is_active=True)
-            .annotate(
-                count=models.Count(
-                    "activities",
-                    filter=models.Q(activities__in=live.values("pk")),
-                )
-            )
-            .order_by("sort_order")
-        )
+        context["upcoming"] = with_card_data(
+            order(live, "start", now, states=(ActivityState.ONGOING, ActivityState.UPCOMING))
+        )[:8]
+        counts = home_counts(live)
+        context["total_approved"] = counts["total"]
+        context["by_province"] = counts["by_province"]
+        types = list(ActivityType.objects.filter(is_active=True).order_by("sort_order"))
+        for activity_type in types:
+            activity_type.count = counts["by_type"].get(activity_type.pk, 0)
+        context["types"] = types
         return context
+
+
+HOME_COUNTS_SECONDS = 300
+
+
+def home_counts(live):
+    """The home page's totals. Each is a pass over every approved activity (a second at a
+    million), so they are shared for five minutes rather than recomputed per request or
+    per publication; the listing's own counts stay exact."""
+    from activities.cache import cache_get, cache_set
+
+    key = "home:counts"
+    counts = cache_get(key)
+    if counts is None:
+        grouped = live.order_by()
+        counts = {
+            "total": grouped.count(),
+            "by_province": list(
+                grouped.values("province__code", "province__name")
+                .annotate(count=models.Count("pk"))
+                .order_by("-count", "province__code")[:10]
+            ),
+            "by_type": dict(
+                grouped.values_list("activity_type").annotate(count=models.Count("pk"))
+            ),
+        }
+        cache_set(key, counts, HOME_COUNTS_SECONDS)
+    return counts
 
 
 def _default_year():

@@ -101,3 +101,10 @@ def show_review_feedback(request, page):
         messages.warning(
             request, _("Taken down by a national moderator: %(reason)s") % {"reason": record.reason}
         )
+
+
+@hooks.register("construct_homepage_panels")
+def bound_review_panel(request, panels):
+    from .dashboard import bound_review_panel as bound
+
+    bound(request, panels)

@@ -3,6 +3,7 @@ from an environment variable so one code path serves SQLite locally and PostgreS
 production."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,8 +42,10 @@ INSTALLED_APPS = [
     "wagtail.sites",
     "accounts.wagtail_users.UsersAppConfig",
     "wagtail.snippets",
-    "wagtail.documents",
-    "wagtail.images",
+    # Wagtail's documents and images, where uploaders may also choose their own files
+    # (accounts/uploads.py).
+    "accounts.uploads.DocumentsAppConfig",
+    "accounts.uploads.ImagesAppConfig",
     "wagtail.search",
     "wagtail.admin",
     # After wagtail.admin: its ready() replaces one of Wagtail's signal receivers.
@@ -61,9 +64,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # First: request ids and access lines cover every answer, redirects and 503s included.
+    "config.middleware.RequestIdMiddleware",
+    "config.middleware.HealthCheckMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
+    # Anonymous pages from the cache: a hit skips everything below (activities/cache.py).
+    "activities.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,7 +84,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "home.routing.SiteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,14 +163,27 @@ else:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Anonymous public pages are served from the cache for this long at most; publishing,
+# taking down or deleting an activity invalidates them at once (activities/cache.py).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+WAGTAILADMIN_USER_LOGIN_FORM = "accounts.forms.AdminLoginForm"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/admin/"
 LOGOUT_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["phone", "real_name", "email"]},
+    },
+    {"NAME": "accounts.validators.PersonalDataPasswordValidator"},
     {
         "NAME": "accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
@@ -165,6 +191,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sessions: a working day, then log in again ("remember me" on the admin login keeps the
+# cookie that long; without it the session ends with the browser).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Login throttling (django-axes, accounts/lockout.py, docs/accounts.md): LOGIN_FAILURE_LIMIT
+# wrong passwords for one account, or LOGIN_IP_FAILURE_LIMIT from one client address, pause
+# logins for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("LOGIN_IP_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LoginAttemptHandler"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# A successful login clears that account's failures (not its address's, see the handler).
+AXES_RESET_ON_SUCCESS = True
+# Attempts made while locked out do not extend the pause: the page's "N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Its admin pages belong to Django's admin site, which has no URL here.
+AXES_ENABLE_ADMIN = False
+# The public API is read-only and anonymous: DRF's default HTTP Basic authentication would
+# only add a password-guessing endpoint without the lockout page.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+}
+# How many reverse proxies of ours append to X-Forwarded-For in front of the application
+# (nginx with $proxy_add_x_forwarded_for: 1). 0 trusts no header and uses the socket address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Language and time: Chinese first, English available; all times are Beijing time.
 LANGUAGE_CODE = "zh-hans"
@@ -211,10 +270,15 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "txt", "csv"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Pixels counted before decoding, damaged files and web code refused (activities/uploads.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "activities.uploads.ImageForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "activities.uploads.DocumentForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.backends"}}
 WAGTAILADMIN_RICH_TEXT_EDITORS = {
     "default": {
-        "WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea",
+        # Draftail, reading a malformed value as empty instead of failing (issue #9).
+        "WIDGET": "activities.rich_text.DraftailEditor",
         "OPTIONS": {"features": ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link", "image"]},
     }
 }
@@ -241,18 +305,35 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# One line per record, with the request id (config/logs.py): LOG_FORMAT=plain for people,
+# json for log shippers (the production default).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "filters": {
+        "request_id": {"()": "config.logs.RequestIdFilter"},
+        "cache_outage": {"()": "config.logs.CacheOutageFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # The access lines of config.middleware.RequestIdMiddleware; WARNING silences them.
+        "config.access": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO")},
+        "django_redis.cache": {"filters": ["cache_outage"]},
     },
 }
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party image requests from the admin

@@ -301,12 +301,18 @@ def test_feed_keeps_the_newest_approved(client, seeded, monkeypatch):
 
 
 def test_sitemap_and_robots(client, seeded):
-    """R31: sitemap.xml lists live activities only; robots.txt points to it."""
+    """R31: sitemap.xml indexes sections that list live activities only; robots.txt points
+    to it."""
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-    root = _xml(response.content)
-    locations = {_path(loc.text) for loc in root.iter(f"{namespace}loc")}
+    sections = [loc.text for loc in _xml(response.content).iter(f"{namespace}loc")]
+    assert {_path(url) for url in sections} == {"/sitemap-pages.xml", "/sitemap-activities.xml"}
+    locations = set()
+    for url in sections:
+        section = client.get(_path(url))
+        assert section.status_code == 200
+        locations |= {_path(loc.text) for loc in _xml(section.content).iter(f"{namespace}loc")}
     assert _paths(seeded["live"]) <= locations
     assert not _paths(seeded["hidden"]) & locations
     assert "/activities/" in locations

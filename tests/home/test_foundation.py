@@ -1,6 +1,7 @@
 """Foundation (issue 2, R34): a fresh database, demo data and the first pages."""
 
 import io
+import json
 import os
 import secrets
 import subprocess
@@ -146,3 +147,45 @@ def test_production_sends_security_headers():
     # Without a migrated database the page itself may fail; the headers are what we check.
     assert "max-age=31536000" in lines[1], result.stderr
     assert "default-src 'self'" in lines[2]
+
+
+def test_production_sessions_and_login_throttling():
+    """Issue #9: cookies only over HTTPS and out of scripts' reach, a working-day session,
+    and django-axes in front of every login with its defaults (5 / 20 failures, 15 minutes)."""
+    code = (
+        "import json; from django.conf import settings as s;"
+        "print(json.dumps({name: str(getattr(s, name)) if name == 'AXES_COOLOFF_TIME'"
+        " else getattr(s, name) for name in ["
+        "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY',"
+        "'SESSION_COOKIE_AGE', 'AXES_FAILURE_LIMIT', 'LOGIN_IP_FAILURE_LIMIT',"
+        "'AXES_COOLOFF_TIME', 'TRUSTED_PROXY_COUNT', 'AUTHENTICATION_BACKENDS', 'MIDDLEWARE']}))"
+    )
+    env = _production_env(SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="kepuri.example.cn")
+    for name in (
+        "SESSION_COOKIE_AGE",
+        "LOGIN_FAILURE_LIMIT",
+        "LOGIN_IP_FAILURE_LIMIT",
+        "LOGIN_LOCKOUT_MINUTES",
+        "TRUSTED_PROXY_COUNT",
+    ):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.splitlines()[-1])
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SESSION_COOKIE_HTTPONLY"] is True
+    assert values["SESSION_COOKIE_AGE"] == 12 * 60 * 60
+    assert values["AXES_FAILURE_LIMIT"] == 5
+    assert values["LOGIN_IP_FAILURE_LIMIT"] == 20
+    assert values["AXES_COOLOFF_TIME"] == "0:15:00"
+    assert values["TRUSTED_PROXY_COUNT"] == 0
+    assert values["AUTHENTICATION_BACKENDS"][0] == "axes.backends.AxesStandaloneBackend"
+    assert values["MIDDLEWARE"][-1] == "axes.middleware.AxesMiddleware"

@@ -1,0 +1,311 @@
+"""Whole-page cache for anonymous visitors, invalidated by content versions.
+
+Anonymous requests (no session or messages cookie) for public pages are answered from the
+shared cache (Redis when REDIS_URL is set, the database cache otherwise). Each stored page
+names the versions it depends on: every page depends on the "site" version; a detail page
+also on its own "page:<id>" version, everything else (home, listing, search, feeds, API,
+calendar, sitemap) on the "listing" version. Publishing, unpublishing, taking down, moving
+or deleting an activity bumps "listing" and that activity's version, so the detail pages of
+other activities stay cached through a busy review day. Versions are random tokens rather
+than counters, so a cache that lost a key cannot hand out an old page again.
+
+docs/performance.md explains the design and its figures.
+"""
+
+import contextvars
+import hashlib
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
+
+SITE = "site"
+LISTING = "listing"
+_VERSION_PREFIX = "pagecache:v:"
+_ENTRY_PREFIX = "pagecache:e:"
+# Paths that are per-user, stateful, or served by something else.
+_SKIPPED_PREFIXES = (
+    "/admin/",
+    "/django-admin/",
+    "/accounts/",
+    "/organizations/",
+    "/documents/",
+    "/i18n/",
+    "/healthz",
+    "/static/",
+    "/media/",
+)
+# Per-request headers; cookies are never stored in the first place.
+_NEVER_REPLAYED = {"set-cookie", "x-request-id", "x-page-cache", "date", "content-length"}
+
+
+def page_dependency(page_id):
+    return f"page:{page_id}"
+
+
+def seconds():
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", 300))
+
+
+def bump(*names):
+    """Invalidate every cached page that depends on any of `names` (all pages when none
+    are given, through the site version)."""
+    names = names or (SITE,)
+    tokens = {name: uuid.uuid4().hex for name in names}
+    seen = _seen.get()
+    if seen is not None:
+        seen.update(tokens)
+    try:
+        cache.set_many({_VERSION_PREFIX + name: token for name, token in tokens.items()}, None)
+    except Exception:  # the cache client is configured to swallow outages; belt and braces
+        logger.warning("page cache: could not bump %s", names, exc_info=True)
+
+
+def bump_activity(page_id):
+    bump(LISTING, page_dependency(page_id))
+
+
+# Tokens already read during the current request: one round trip per name and request.
+_seen = contextvars.ContextVar("page_cache_versions", default=None)
+
+
+def _versions(names):
+    """Current tokens of `names`, creating missing ones; None when the cache is down."""
+    seen = _seen.get()
+    if seen is not None and all(name in seen for name in names):
+        return [seen[name] for name in names]
+    found = _read_versions(names)
+    if seen is not None and found is not None:
+        seen.update(zip(names, found, strict=True))
+    return found
+
+
+def _read_versions(names):
+    keys = [_VERSION_PREFIX + name for name in names]
+    try:
+        found = cache.get_many(keys)
+        missing = {key: uuid.uuid4().hex for key in keys if key not in found}
+        if missing:
+            # add() keeps a token another process created in the meantime.
+            for key, token in missing.items():
+                cache.add(key, token, None)
+            found = cache.get_many(keys)
+    except Exception:
+        # Redis errors are swallowed by django-redis; the database cache raises. Either
+        # way the site goes on uncached.
+        logger.warning("page cache: versions unavailable", exc_info=True)
+        return None
+    if len(found) != len(keys):
+        return None
+    return [found[key] for key in keys]
+
+
+def cache_get(key, default=None):
+    """cache.get that treats an unavailable cache as a miss."""
+    try:
+        return cache.get(key, default)
+    except Exception:
+        logger.warning("cache: read failed", exc_info=True)
+        return default
+
+
+def cache_set(key, value, timeout):
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("cache: write failed", exc_info=True)
+
+
+def current_version(name):
+    """The token of one dependency, for other caches keyed on content (None if the cache
+    is down)."""
+    versions = _versions([name])
+    return versions[0] if versions else None
+
+
+def _request_key(request):
+    from config.middleware import chosen_language
+
+    # The raw host: only hosts Django accepted ever had a page stored under them. The
+    # scheme: an https page carries HSTS, and plain http must reach the SSL redirect.
+    raw = "|".join(
+        (
+            request.scheme,
+            request._get_raw_host(),
+            chosen_language(request),
+            request.get_full_path(),
+        )
+    )
+    return _ENTRY_PREFIX + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def is_cacheable_request(request):
+    if not seconds() or request.method != "GET":
+        return False
+    if request.path.startswith(_SKIPPED_PREFIXES):
+        return False
+    cookies = request.COOKIES
+    # A session means a signed-in user (or one with messages waiting): never shared pages.
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _is_storable(request, response):
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or request.META.get("CSRF_COOKIE_USED"):
+        return False  # the page carries a CSRF token of its own
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    if getattr(getattr(request, "_messages", None), "added_new", False):
+        return False
+    control = response.get("Cache-Control", "").lower()
+    if any(word in control for word in ("private", "no-store", "no-cache")):
+        return False
+    return not getattr(response, "skip_page_cache", False)
+
+
+def mark_dependency(response, name):
+    """Called by views whose output depends on one object only (activity detail pages),
+    which read that object's version before rendering (see ActivityPage.serve)."""
+    response.page_cache_dependency = name
+    return response
+
+
+class PageCacheMiddleware:
+    """Serves and stores anonymous public pages. Sits near the top of the middleware (only
+    request ids and the outage page come first), so a hit skips everything else, and what
+    is stored carries the headers every other middleware added (security, CSP, language).
+
+    The versions a page depends on are read *before* it is rendered: a publication during
+    the rendering then leaves the stored page already out of date, never stale."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _seen.set({})
+        try:
+            return self._respond(request)
+        finally:
+            _seen.reset(token)
+
+    def _respond(self, request):
+        if not is_cacheable_request(request):
+            return self.get_response(request)
+        key = _request_key(request)
+        entry = cache_get(key)
+        if entry is not None:
+            current = _versions(entry["deps"])
+            if current is not None and current == entry["versions"]:
+                return self._replay(entry)
+        early = _versions([SITE, LISTING])
+        response = self.get_response(request)
+        if early is not None and _is_storable(request, response):
+            self._store(key, response)
+        else:
+            response.headers.setdefault("X-Page-Cache", "skip")
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+    def _store(self, key, response):
+        dependency = getattr(response, "page_cache_dependency", LISTING)
+        deps = [SITE, dependency]
+        # Read before rendering (early, or by the page's serve()); memoised for the request.
+        versions = _versions(deps)
+        if versions is None:
+            response["X-Page-Cache"] = "skip"
+            return
+        entry = {
+            "deps": deps,
+            "versions": versions,
+            "content": response.content,
+            "headers": [
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in _NEVER_REPLAYED
+            ],
+        }
+        cache_set(key, entry, seconds())
+        response["X-Page-Cache"] = "miss"
+
+    def _replay(self, entry):
+        response = HttpResponse(entry["content"])
+        for name, value in entry["headers"]:
+            response[name] = value
+        response["X-Page-Cache"] = "hit"
+        return response
+
+
+# Invalidation ---------------------------------------------------------------------------
+
+
+def _page_changed(sender, instance, **kwargs):
+    from wagtail.models import Page
+
+    from .models import ActivityPage
+
+    if isinstance(instance, ActivityPage):
+        bump_activity(instance.pk)
+    elif isinstance(instance, Page):
+        bump(SITE)
+
+
+def _nomination_changed(sender, instance, **kwargs):
+    bump_activity(instance.page_id)
+
+
+def _site_changed(sender, instance=None, **kwargs):
+    bump(SITE)
+
+
+def _image_changed(sender, instance, created=False, **kwargs):
+    # A new upload is not on any public page yet; a changed or deleted one may be.
+    if not created:
+        bump(SITE)
+
+
+def connect_signals():
+    """Everything a public page shows, mapped to the versions it bumps."""
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.images import get_image_model
+    from wagtail.models import PageViewRestriction, Site
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    from home.models import CampaignSettings
+    from organizations.models import Organization, Region
+
+    from .models import (
+        ActivityType,
+        JointActionCategory,
+        Nomination,
+        SpecialActionCategory,
+    )
+
+    page_published.connect(_page_changed, dispatch_uid="pagecache_published")
+    page_unpublished.connect(_page_changed, dispatch_uid="pagecache_unpublished")
+    post_delete.connect(_page_changed, dispatch_uid="pagecache_deleted")
+    post_page_move.connect(_site_changed, dispatch_uid="pagecache_moved")
+    post_save.connect(_nomination_changed, sender=Nomination, dispatch_uid="pagecache_nom")
+    post_delete.connect(_nomination_changed, sender=Nomination, dispatch_uid="pagecache_nom_d")
+    for model in (
+        Site,
+        PageViewRestriction,
+        CampaignSettings,
+        Organization,
+        Region,
+        ActivityType,
+        JointActionCategory,
+        SpecialActionCategory,
+    ):
+        label = model._meta.label_lower
+        post_save.connect(_site_changed, sender=model, dispatch_uid=f"pagecache_{label}")
+        post_delete.connect(_site_changed, sender=model, dispatch_uid=f"pagecache_{label}_d")
+    image = get_image_model()
+    post_save.connect(_image_changed, sender=image, dispatch_uid="pagecache_image")
+    post_delete.connect(_image_changed, sender=image, dispatch_uid="pagecache_image_d")

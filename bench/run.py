@@ -1,0 +1,445 @@
+"""Benchmark of the public site and the moderators' pages (issue #8). Not a test.
+
+    python bench/run.py [--db sqlite|postgres] [--n 10000] [--requests 50] [--throughput]
+
+Prepares a dataset of N approved activities (plus 20,000 pending review tasks) with
+`seed_activities` unless it is there already, then measures in one process, on that one
+dataset, the median and p95 latency of each page (after a warm-up) and its query count,
+each as a ratio to a floor: the plainest Django view behind the same middleware. With
+--throughput it also serves the site with gunicorn (production settings, 2 workers) and
+loads home, listing and detail with wrk, with the page cache off and on.
+
+Results: bench/results/<date>-<db>-<n>.json and .md.
+"""
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+PENDING_PER_STAGE = 10_000
+SEARCHES = ["科普", "机器人", "人工智能 青少年", "天文", "陨石"]
+
+
+def database_url(db, n):
+    if db == "sqlite":
+        (ROOT / "bench" / "data").mkdir(exist_ok=True)
+        return f"sqlite:///{ROOT / 'bench' / 'data' / f'bench-{n}.sqlite3'}"
+    return f"postgres://postgres@127.0.0.1:5432/kepuri_bench_{n}"
+
+
+STATIC = ROOT / "bench" / "data" / "static"
+
+
+def manage(url, *args, capture=False, settings="config.settings.dev"):
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "DEBUG": "1",
+        "PAGE_CACHE_SECONDS": "0",
+        "STATIC_ROOT": str(STATIC),
+    }
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return result.stdout
+
+
+def prepare(url, n, pending):
+    """Migrate, load the demo accounts, and top the dataset up to N live activities."""
+    if url.startswith("postgres"):
+        name = url.rsplit("/", 1)[1]
+        listed = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAl"],
+            check=True,
+            text=True,
+            capture_output=True,
+        ).stdout
+        if name not in {line.split("|", 1)[0] for line in listed.splitlines()}:
+            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    manage(url, "migrate", "--no-input", "-v", "0")
+    manage(url, "createcachetable")
+    counts = manage(
+        url,
+        "shell",
+        "-c",
+        "from activities.models import ActivityPage; from wagtail.models import TaskState;"
+        "print(ActivityPage.objects.live().count(),"
+        " TaskState.objects.filter(status='in_progress').count())",
+        capture=True,
+    ).strip().splitlines()[-1].split()
+    if int(counts[0]) == 0:
+        manage(url, "seed_demo")
+    live, waiting = int(counts[0]), int(counts[1])
+    if live < n or waiting < 2 * pending:
+        extra = ["--pending", str(pending)] if waiting < 2 * pending else ["--pending", "0"]
+        manage(url, "seed_activities", "--count", str(max(n - live, 0)), "--seed", "2026", *extra)
+
+
+# In-process latency ----------------------------------------------------------------------
+
+
+def measure(client, url, requests, warmup, user=None):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if user is not None:
+        client = client.__class__()
+        client.force_login(user)
+    for _ in range(warmup):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    # Now: the next request's request_started signal empties the log the context reads.
+    query_count = len(queries.captured_queries)
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "url": url,
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[max(int(len(timings) * 0.95) - 1, 0)], 2),
+        "queries": query_count,
+        "bytes": len(response.content),
+    }
+
+
+def scenarios(n_detail=20):
+    from accounts.models import User
+    from activities.models import ActivityPage, ActivityType
+
+    live = ActivityPage.objects.live()
+    step = max(live.count() // n_detail, 1)
+    ids = list(live.order_by("pk").values_list("pk", flat=True)[::step][:n_detail])
+    details = [page.url for page in ActivityPage.objects.filter(pk__in=ids)]
+    type_id = ActivityType.objects.order_by("sort_order").values_list("pk", flat=True).first()
+    national = User.objects.get(phone="13800000021")
+    first_detail = details[0]
+    yield "floor", "/__floor__/", None
+    yield "home", "/", None
+    yield "listing p1", "/activities/", None
+    yield "listing p500", "/activities/?page=500", None
+    yield (
+        "listing 3 filters",
+        f"/activities/?province=440000&type={type_id}&state=ended",
+        None,
+    )
+    for query in SEARCHES:
+        yield f"search {query}", f"/search/?q={query}", None
+    yield "detail", first_detail, None
+    yield "detail (20 pages)", details, None
+    yield "API list", "/api/v2/activities/", None
+    yield "inbox (national)", "/admin/review/", national
+    yield "statistics", "/admin/stats/", national
+    yield ".ics export", "/activities/calendar.ics", None
+
+
+def run_latency(requests, warmup, cached):
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.test import Client
+
+    settings.PAGE_CACHE_SECONDS = 300 if cached else 0
+    cache.clear()
+    client = Client()
+    rows = []
+    for name, url, user in scenarios():
+        if isinstance(url, list):
+            # Twenty different activities in turn, so nothing but the rendition cache is warm.
+            per = max(requests // len(url), 2)
+            parts = [measure(client, item, per, 1, user) for item in url]
+            timings = sorted(part["median_ms"] for part in parts)
+            row = {
+                "url": f"{len(url)} pages",
+                "median_ms": round(statistics.median(timings), 2),
+                "p95_ms": round(timings[max(int(len(timings) * 0.95) - 1, 0)], 2),
+                "queries": max(part["queries"] for part in parts),
+                "bytes": parts[0]["bytes"],
+            }
+        else:
+            row = measure(client, url, requests, warmup, user)
+        row["name"] = name
+        rows.append(row)
+        print(
+            f"  {name:22} {row['median_ms']:8.2f} ms  p95 {row['p95_ms']:8.2f}  "
+            f"{row['queries']:3d} queries",
+            flush=True,
+        )
+    floor = rows[0]["median_ms"]
+    for row in rows:
+        row["ratio"] = round(row["median_ms"] / floor, 1)
+    return rows
+
+
+# Throughput with gunicorn and wrk -----------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wrk(url, seconds, connections):
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        check=True,
+        text=True,
+        capture_output=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    p50 = re.search(r"50%\s+([\d.]+\w+)", output)
+    p99 = re.search(r"99%\s+([\d.]+\w+)", output)
+    return {
+        "requests_per_s": rate,
+        "non_2xx": int(errors[1]) if errors else 0,
+        "socket_errors": socket_errors[1] if socket_errors else "",
+        "p50": p50[1] if p50 else "",
+        "p99": p99[1] if p99 else "",
+    }
+
+
+def run_throughput(url, detail_path, seconds, connections, redis_url):
+    if not shutil.which("wrk"):
+        print("  wrk not installed (apt-get install wrk): throughput skipped")
+        return []
+    rows = []
+    paths = [
+        ("floor", "/__floor__/"),
+        ("home", "/"),
+        ("listing", "/activities/"),
+        ("detail", detail_path),
+    ]
+    for cached in (False, True):
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "PAGE_CACHE_SECONDS": "300" if cached else "0",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "2",
+            "REDIS_URL": redis_url or "",
+            "PYTHONPATH": str(ROOT),
+        }
+        server = subprocess.Popen(
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "config.wsgi:application",
+                "--config",
+                "config/gunicorn.py",
+                "--access-logfile",
+                "/dev/null",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            for name, path in paths:
+                if cached and name == "floor":
+                    continue
+                wrk(base + path, 2, 4)  # warm-up (and fill the cache)
+                row = {"name": name, "cached": cached, **wrk(base + path, seconds, connections)}
+                rows.append(row)
+                print(
+                    f"  {name:10} {'cached' if cached else 'uncached':9} "
+                    f"{row['requests_per_s']:9.1f} req/s  p50 {row['p50']:>8}  "
+                    f"p99 {row['p99']:>8}  errors {row['non_2xx']}",
+                    flush=True,
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    floor = next(row["requests_per_s"] for row in rows if row["name"] == "floor")
+    for row in rows:
+        row["ratio_to_floor"] = round(row["requests_per_s"] / floor, 2)
+    return rows
+
+
+# Report ---------------------------------------------------------------------------------------
+
+
+def machine():
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) // 1024 // 1024} GiB"
+    except OSError:
+        pass
+    cpu = ""
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def markdown(result):
+    lines = [
+        f"# Benchmark {result['date']} · {result['db']} · N = {result['n']:,}",
+        "",
+        f"Machine: {result['machine']['cpus']} cores ({result['machine']['cpu']}), "
+        f"{result['machine']['memory']}, Python {result['machine']['python']}. "
+        f"{result['requests']} requests per page after {result['warmup']} warm-up requests, "
+        "in one process through Django's test client.",
+        "",
+        "| page | queries | median ms | p95 ms | × floor | cached median ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    cached = {row["name"]: row for row in result.get("cached", [])}
+    for row in result["uncached"]:
+        hit = cached.get(row["name"])
+        lines.append(
+            f"| {row['name']} | {row['queries']} | {row['median_ms']} | {row['p95_ms']} | "
+            f"{row['ratio']} | {hit['median_ms'] if hit else ''} |"
+        )
+    if result.get("throughput"):
+        lines += [
+            "",
+            "Throughput: gunicorn (production settings, 2 workers × 4 threads) and wrk "
+            f"({result['throughput_connections']} connections, "
+            f"{result['throughput_seconds']} s) on 127.0.0.1, "
+            f"cache: {'Redis' if result['redis'] else 'database'}.",
+            "",
+            "| page | page cache | req/s | p50 | p99 | non-2xx | × floor uncached |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in result["throughput"]:
+            lines.append(
+                f"| {row['name']} | {'on' if row['cached'] else 'off'} | "
+                f"{row['requests_per_s']} | {row['p50']} | {row['p99']} | {row['non_2xx']} | "
+                f"{row['ratio_to_floor']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--database-url", help="use this database instead of the default")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--pending", type=int, default=PENDING_PER_STAGE)
+    parser.add_argument("--skip-prepare", action="store_true")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="build the dataset, measure nothing"
+    )
+    parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/15",
+        help="REDIS_URL for the cache ('' for the database cache, as production without Redis)",
+    )
+    args = parser.parse_args()
+
+    url = args.database_url or database_url(args.db, args.n)
+    if not args.skip_prepare:
+        prepare(url, args.n, args.pending)
+    if args.prepare_only:
+        return
+    # Production's hashed static file names need the manifest.
+    manage(url, "collectstatic", "--no-input", "-v", "0", settings="bench.settings")
+    os.environ["STATIC_ROOT"] = str(STATIC)
+
+    os.environ.update(
+        {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings", "REDIS_URL": args.redis}
+    )
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    # No setup_test_environment(): its template instrumentation copies every context and
+    # would be measured too. bench.settings allows the test client's host name.
+    from django.core.cache import cache
+    from django.db import connection
+
+    from activities.models import ActivityPage
+
+    live = ActivityPage.objects.live().count()
+    print(f"{args.db}: {live:,} live activities; cache {cache.__class__.__name__}")
+    print("uncached:")
+    uncached = run_latency(args.requests, args.warmup, cached=False)
+    print("page cache on:")
+    cached = [
+        row
+        for row in run_latency(args.requests, args.warmup, cached=True)
+        if not row["name"].startswith(("inbox", "statistics"))
+    ]
+    result = {
+        "date": datetime.date.today().isoformat(),
+        "db": args.db,
+        "vendor": connection.vendor,
+        "n": args.n,
+        "live_activities": live,
+        "requests": args.requests,
+        "warmup": args.warmup,
+        "machine": machine(),
+        "uncached": uncached,
+        "cached": cached,
+    }
+    if args.throughput:
+        print("throughput:")
+        detail = next(row["url"] for row in uncached if row["name"] == "detail")
+        result["throughput"] = run_throughput(
+            url, detail, args.seconds, args.connections, args.redis
+        )
+        result["throughput_seconds"] = args.seconds
+        result["throughput_connections"] = args.connections
+        result["redis"] = bool(args.redis)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS / f"{result['date']}-{args.db}-{args.n}"
+    stem.with_suffix(".json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    stem.with_suffix(".md").write_text(markdown(result))
+    print(markdown(result))
+    print(f"written: {stem}.json, {stem}.md")
+
+
+if __name__ == "__main__":
+    main()

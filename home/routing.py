@@ -1,0 +1,92 @@
+"""Routing with fewer queries than Wagtail's generic tree walk.
+
+Wagtail routes a URL by fetching each child as a base Page and then its specific object:
+two queries per URL segment, plus two for view restrictions. A public activity page took
+eight queries before its own content. Pages whose usual children are of one known type
+look the child up as that type in one query, with whatever its page shows already joined;
+anything else falls back to Wagtail's walk."""
+
+from django.db.models import Q
+from django.http.request import split_domain_port
+from wagtail.models import PageViewRestriction, Site
+
+from activities.cache import SITE, cache_get, cache_set, current_version
+
+ROUTING_SECONDS = 3600
+
+
+def _site_cached(name, build):
+    """A routing fact kept in the shared cache until the site version changes (any change
+    to sites, non-activity pages or view restrictions bumps it: activities/cache.py)."""
+    version = current_version(SITE)
+    if version is None:
+        return build()
+    key = f"routing:{version}:{name}"
+    value = cache_get(key)
+    if value is None:
+        value = build()
+        cache_set(key, value, ROUTING_SECONDS)
+    return value
+
+
+def restrictions_exist():
+    """Whether any page has a view restriction; most sites of this kind have none, and
+    then neither routing nor the listing needs to ask the database."""
+    return _site_cached("restrictions", PageViewRestriction.objects.exists)
+
+
+def public(queryset):
+    """Wagtail's `.public()` without its query when no restriction exists."""
+    return queryset.public() if restrictions_exist() else queryset
+
+
+class SiteMiddleware:
+    """Finds the request's Wagtail site (with its root page already specific) in the
+    shared cache instead of two or three queries per request. Wagtail's own matching
+    rules decide which site; only the answer is cached."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(("/static/", "/media/")):
+            hostname = split_domain_port(request._get_raw_host())[0]
+            port = request.get_port()
+
+            def find():
+                site = Site._find_for_request(request)
+                if site is not None:
+                    site.root_page = site.root_page.specific
+                return site or False
+
+            site = _site_cached(f"site:{hostname}:{port}", find)
+            if site:
+                request._wagtail_site = site
+        return self.get_response(request)
+
+
+class FastRoutingMixin:
+    def direct_children(self):
+        """A queryset of specific children to try first, or None."""
+        return None
+
+    def route(self, request, path_components):
+        children = self.direct_children() if path_components else None
+        if children is not None:
+            child = children.filter(slug=path_components[0]).first()
+            if child is not None:
+                child._cached_parent_obj = self
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def get_view_restrictions(self):
+        """The restrictions of this page and its ancestors in one query instead of two.
+        An alias among them is resolved to its source as Wagtail does; restrictions set on
+        the alias itself are included as well, which can only make access stricter."""
+        if not restrictions_exist():
+            return PageViewRestriction.objects.none()
+        steplen = self.steplen
+        paths = [self.path[:end] for end in range(steplen, len(self.path) + 1, steplen)]
+        return PageViewRestriction.objects.filter(
+            Q(page__path__in=paths) | Q(page__aliases__path__in=paths)
+        ).distinct()

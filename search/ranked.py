@@ -1,0 +1,107 @@
+"""The best N matches of a query, in one bounded query on the index table.
+
+Wagtail's database backend filters the *page* queryset by the matching index entries and
+then ranks: on SQLite with a correlated sub-select that repeats the full-text match for
+every candidate page (minutes for a common word at 20,000 activities), on PostgreSQL by
+matching `title || body`, a concatenation no GIN index covers (a sequential scan of the
+whole index). The public search only needs the ids of the best MAX hits; this module asks
+the index table for them directly, reusing the backend's own query compiler so the
+matching and the weights are exactly Wagtail's.
+
+- SQLite: one FTS5 MATCH ordered by bm25, limited.
+- PostgreSQL: the GIN indexes on `title` and `body` find candidates (`title @@ q OR body
+  @@ q`); at most CANDIDATES of them are ranked, by their title, so a word found in nearly
+  every activity (科普) costs what a rarer one does. Among more matches than that,
+  relevance has stopped meaning much anyway.
+- Anything else: Wagtail's own search.
+
+docs/search.md describes the trade-off."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import F
+
+from .backends import segment_search_query
+
+CANDIDATES = 5_000
+
+
+def ranked_ids(queryset, query, limit):
+    """Primary keys (as ints) of the best `limit` index matches for `query` among objects
+    of `queryset`'s model; the caller filters them by its own queryset (live, etc.)."""
+    from wagtail.search.backends import get_search_backend
+
+    backend = get_search_backend()
+    model = queryset.model
+    compiler = backend.query_compiler_class(queryset, segment_search_query(query))
+    vendor = connection.vendor
+    if vendor == "sqlite" and hasattr(compiler, "build_search_query"):
+        ids = _sqlite(compiler, backend, model, limit)
+    elif vendor == "postgresql" and hasattr(compiler, "build_tsquery"):
+        ids = _postgres(compiler, backend, model, limit)
+    else:
+        results = queryset.only("pk").search(query, order_by_relevance=True)
+        return [obj.pk for obj in results[:limit]]
+    return [int(object_id) for object_id in ids if str(object_id).isdigit()]
+
+
+def _content_types(model):
+    """The model's content type and its subclasses', as Wagtail indexes them."""
+    from modelsearch.utils import get_descendants_content_types_pks
+
+    return get_descendants_content_types_pks(model) or [ContentType.objects.get_for_model(model).pk]
+
+
+def _sqlite(compiler, backend, model, limit):
+    from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
+    from modelsearch.backends.database.sqlite.sqlite import SQLiteFTSIndexEntry
+    from modelsearch.query import MatchAll, Not
+
+    query = normalize(compiler.query)
+    if isinstance(query, MatchAll | Not):
+        return []
+    config = compiler.get_config(backend)
+    search_query = compiler.build_search_query(query, config=config)
+    if search_query is None:
+        return []
+    match = MatchExpression(compiler.fields or compiler.FTS_TABLE_FIELDS, search_query)
+    rank = compiler._build_rank_expression(compiler.get_search_vectors(), config)
+    return (
+        SQLiteFTSIndexEntry.objects.filter(match)
+        .filter(index_entry__content_type__in=_content_types(model))
+        .annotate(score=rank)
+        # bm25 is lower for better matches.
+        .order_by("score", "-index_entry__object_id")
+        .values_list("index_entry__object_id", flat=True)[:limit]
+    )
+
+
+def _postgres(compiler, backend, model, limit):
+    from django.contrib.postgres.search import SearchRank
+    from modelsearch.conf import get_app_config
+    from modelsearch.query import MatchAll, Not
+
+    index_entry = get_app_config().get_model("IndexEntry")
+
+    if isinstance(compiler.query, MatchAll | Not):
+        return []
+    config = compiler.get_config(backend)
+    tsquery = compiler.build_tsquery(compiler.query, config=config)
+    if tsquery is None:
+        return []
+    entries = index_entry.objects.filter(content_type__in=_content_types(model))
+    candidates = (entries.filter(title=tsquery) | entries.filter(body=tsquery)).values("pk")[
+        :CANDIDATES
+    ]
+    # Rank by the title alone: titles are short and stored inline, while ranking the body
+    # meant reading (de-TOASTing) a large tsvector per candidate, most of the query's time.
+    # A candidate matched in its body only still ranks, after every title match, newest
+    # first; the title carries the activity's own words (boost 3 in search_fields).
+    weights = getattr(compiler, "sql_weights", None)
+    rank = SearchRank(F("title"), tsquery, weights=weights) * F("title_norm")
+    return (
+        index_entry.objects.filter(pk__in=candidates)
+        .annotate(score=rank)
+        .order_by("-score", "-pk")
+        .values_list("object_id", flat=True)[:limit]
+    )

@@ -1,0 +1,295 @@
+"""National scale (issue #8, R27–R31): query counts that do not grow with the number of
+activities or the page size, the listing's segmented order, and the anonymous page cache
+and its invalidation through the real review workflow."""
+
+import datetime
+
+import pytest
+import time_machine
+from bs4 import BeautifulSoup
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.images.models import Rendition
+
+from accounts import roles
+from activities.models import ActivityPage, ActivityType
+from organizations.models import Organization
+from tests import factories
+from workflow.takedown import restore, take_down
+
+pytestmark = pytest.mark.django_db
+IN_WINDOW = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
+
+LISTING_MAX, DETAIL_MAX, SEARCH_MAX = 10, 8, 12
+
+
+def titles(response):
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [h.get_text(strip=True) for h in soup.select("li.activity-card .activity-card__title")]
+
+
+@pytest.fixture
+def owner():
+    return factories.submitter()
+
+
+@pytest.fixture
+def image(owner):
+    return factories.poster(owner)
+
+
+def add_activities(owner, image, count, prefix, kinds=("ended", "ongoing", "upcoming")):
+    """`count` live activities taking turns over `kinds`, with two host units each."""
+    now = timezone.now()
+    lecture = ActivityType.objects.get(name="科普讲座")
+    show = ActivityType.objects.get(name="科普展览")
+    pages = []
+    for number in range(count):
+        kind = kinds[number % len(kinds)]
+        days = {"ended": -(number + 2), "ongoing": 0, "upcoming": number + 2}[kind]
+        start = now + datetime.timedelta(days=days, hours=-1 if kind == "ongoing" else 0)
+        page = factories.activity(
+            owner=owner,
+            publish=True,
+            title=f"{prefix}科普活动{number:03d}",
+            poster=image,
+            start_at=start,
+            end_at=start + datetime.timedelta(hours=3 + number % 5),
+            activity_type=lecture if number % 2 else show,
+            hosts=("广州市科学技术协会", "广东省科学技术协会"),
+        )
+        pages.append(page)
+    return pages
+
+
+def count_queries(client, url, cold=False):
+    if cold:
+        cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def measure(client, detail_url):
+    type_id = ActivityType.objects.get(name="科普讲座").pk
+    urls = {
+        "listing": "/activities/",
+        "listing filtered": f"/activities/?province=440000&type={type_id}&mode=offline",
+        "search": "/search/?q=科普",
+        "detail": detail_url,
+        "api": "/api/v2/activities/?limit=5",
+        "api large page": "/api/v2/activities/?limit=50",
+        "home": "/",
+    }
+    counts = {}
+    for name, url in urls.items():
+        client.get(url)  # renditions exist from now on
+        counts[name] = (count_queries(client, url, cold=True), count_queries(client, url))
+    return counts
+
+
+def test_query_counts_do_not_grow_with_activities_or_page_size(client, owner, image):
+    """#8: listing ≤ 10, detail ≤ 8, search ≤ 12 queries, cold cache or warm, the same
+    with 4 activities as with 40, and the same for 5 API results as for 50."""
+    # Page 1 spans the three segments (ongoing, upcoming, ended) at both sizes, as in a
+    # real November: a few activities still to come, ever more that have ended.
+    small = add_activities(owner, image, 6, "甲")
+    at_small = measure(client, small[0].url)
+    more = add_activities(owner, image, 34, "乙", kinds=("ended",))
+    at_large = measure(client, more[-1].url)
+    assert at_large == at_small, (at_small, at_large)
+    assert at_large["api"] == at_large["api large page"]
+    # Steady state (routing facts and counts cached) within the targets; a cold cache
+    # (the first request after a publication) costs a few more, as many at any size.
+    warm = {name: counts[1] for name, counts in at_large.items()}
+    cold = {name: counts[0] for name, counts in at_large.items()}
+    assert warm["listing"] <= LISTING_MAX and warm["listing filtered"] <= LISTING_MAX, warm
+    assert warm["detail"] <= DETAIL_MAX and warm["search"] <= SEARCH_MAX, warm
+    assert cold["listing"] <= LISTING_MAX + 6 and cold["detail"] <= DETAIL_MAX + 4, cold
+    # Page 2 reads the same tables as page 1.
+    assert count_queries(client, "/activities/?page=2") <= LISTING_MAX
+
+
+def test_listing_order_is_ongoing_then_upcoming_then_recently_ended(client, owner, image):
+    """R28: what a visitor can still attend first; pages neither repeat nor skip."""
+    pages = add_activities(owner, image, 45, "丙")
+    now = timezone.now()
+
+    def rank(page):
+        if page.start_at <= now <= page.end_at:
+            return (0, page.end_at.timestamp(), page.pk)
+        if page.start_at > now:
+            return (1, page.start_at.timestamp(), page.pk)
+        return (2, -page.end_at.timestamp(), -page.pk)
+
+    expected = [page.title for page in sorted(pages, key=rank)]
+    with time_machine.travel(now, tick=False):
+        shown = []
+        for number in (1, 2, 3):
+            response = client.get("/activities/", {"page": number})
+            shown += titles(response)
+        assert "共 45 个活动" in response.content.decode()
+        ended = titles(client.get("/activities/", {"state": "ended"}))
+    assert shown == expected
+    assert ended == [title for title in expected if title in set(ended)]
+    assert len(ended) == 15
+
+
+def test_renditions_are_made_once_and_served_as_files(client, owner, image, settings):
+    """#8: the poster's renditions are generated on the first view only; the pages link
+    to files under MEDIA_URL that the web server serves, not to a Django view."""
+    page = add_activities(owner, image, 1, "丁")[0]
+    client.get(page.url)
+    client.get("/activities/")
+    made = Rendition.objects.count()
+    for _ in range(3):
+        body = client.get(page.url).content.decode() + client.get("/activities/").content.decode()
+    assert Rendition.objects.count() == made
+    soup = BeautifulSoup(body, "html.parser")
+    sources = [img["src"] for img in soup.select("img") if "images" in img["src"]]
+    assert sources and all(src.startswith(settings.MEDIA_URL + "images/") for src in sources)
+
+
+# The page cache ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+
+
+def cache_state(response):
+    return response.headers.get("X-Page-Cache")
+
+
+def test_anonymous_pages_come_from_the_cache_until_something_is_published(
+    client, owner, image, page_cache
+):
+    """#8: served from the cache with no query; a new approval shows at once."""
+    first = add_activities(owner, image, 2, "戊")
+    assert cache_state(client.get("/activities/")) == "miss"
+    with CaptureQueriesContext(connection) as captured:
+        hit = client.get("/activities/")
+    assert cache_state(hit) == "hit" and len(captured) == 0
+    assert cache_state(client.get(first[0].url)) == "miss"
+    assert cache_state(client.get(first[0].url)) == "hit"
+
+    new = factories.activity(owner=owner, publish=True, title="新批准的天文活动", poster=image)
+    listing = client.get("/activities/")
+    assert cache_state(listing) == "miss" and "新批准的天文活动" in titles(listing)
+    # Another activity's page did not change, so it stays cached.
+    assert cache_state(client.get(first[0].url)) == "hit"
+    assert cache_state(client.get(new.url)) == "miss"
+
+
+def test_approval_through_the_workflow_take_down_edit_and_delete_invalidate(
+    client, owner, image, page_cache
+):
+    """#8: each way an activity's public state changes reaches the cached pages."""
+    from tests.workflow.conftest import action_url, current_task_state, submit
+
+    national = factories.user(roles.NATIONAL_MODERATORS)
+    chem = Organization.objects.get(name="中国化学会")
+    live = add_activities(owner, image, 1, "己")[0]
+    with time_machine.travel(IN_WINDOW, tick=False):
+        pending = factories.activity(
+            owner=owner,
+            title="等待全国审核的化学活动",
+            poster=image,
+            channel_category="national_society",
+            channel=chem,
+            start_at=timezone.now() + datetime.timedelta(days=30),
+        )
+        submit(pending, owner)
+    client.get("/activities/")
+    client.get(live.url)
+    assert "等待全国审核的化学活动" not in titles(client.get("/activities/"))
+
+    # Approved by the national moderator through Wagtail's workflow action URL.
+    moderator = Client()
+    moderator.force_login(national)
+    task_state = current_task_state(pending)
+    response = moderator.post(action_url(pending, "approve", task_state), {"comment": ""})
+    assert response.status_code in {200, 302}
+    pending.refresh_from_db()
+    assert pending.live
+    assert "等待全国审核的化学活动" in titles(client.get("/activities/"))
+
+    # Taken down: gone from the listing and the detail page; put back: there again.
+    take_down(ActivityPage.objects.get(pk=live.pk), national, "信息有误")
+    assert client.get(live.url).status_code == 404
+    assert live.title not in titles(client.get("/activities/"))
+    restore(ActivityPage.objects.get(pk=live.pk), national)
+    assert client.get(live.url).status_code == 200
+    assert cache_state(client.get(live.url)) == "hit"
+
+    # Changed and republished: the new title shows on its page and in the listing.
+    page = ActivityPage.objects.get(pk=live.pk)
+    page.title = "改过名字的活动"
+    page.save_revision(user=owner).publish()
+    assert "改过名字的活动" in client.get(live.url).content.decode()
+    assert "改过名字的活动" in titles(client.get("/activities/"))
+
+    # Deleted.
+    ActivityPage.objects.get(pk=live.pk).delete()
+    assert client.get(live.url).status_code == 404
+    assert "改过名字的活动" not in titles(client.get("/activities/"))
+
+
+def test_signed_in_users_messages_and_other_languages_never_share_pages(
+    client, owner, image, page_cache
+):
+    """#8: only anonymous visitors without a session share cached pages; each language
+    has its own copy."""
+    add_activities(owner, image, 1, "庚")
+    anonymous = client.get("/activities/")
+    assert cache_state(anonymous) == "miss"
+    member = Client()
+    member.force_login(owner)
+    answer = member.get("/activities/")
+    assert cache_state(answer) is None
+    assert "管理" in answer.content.decode()
+    english = Client()
+    english.get("/language/en/?next=/activities/")
+    answer = english.get("/activities/")
+    assert "Search activities" in answer.content.decode()
+    assert cache_state(client.get("/activities/")) == "hit"
+    assert "搜索活动" in client.get("/activities/").content.decode()
+
+
+def test_counts_follow_publication_without_the_page_cache(client, owner, image):
+    """The listing's total is cached per content version, so it moves with publishing."""
+    add_activities(owner, image, 3, "辛")
+    assert "共 3 个活动" in client.get("/activities/").content.decode()
+    factories.activity(owner=owner, publish=True, title="第四个活动", poster=image)
+    assert "共 4 个活动" in client.get("/activities/").content.decode()
+
+
+def test_language_links_keep_the_page_and_refuse_other_hosts(client):
+    """R34: the footer's language links switch and come back to the same page, never to
+    another site."""
+    response = client.get("/language/en/", {"next": "/activities/?province=440000"})
+    assert response.status_code == 302 and response["Location"] == "/activities/?province=440000"
+    assert "Search activities" in client.get("/").content.decode()
+    assert client.get("/language/zh-hans/", {"next": "https://evil.example/"})["Location"] == "/"
+    assert client.get("/language/xx/").status_code == 404
+
+
+def test_sitemap_is_an_index_of_pages_of_activities(client, owner, image, monkeypatch):
+    """R31 at scale: the activities' sitemap is split into pages listed by the index."""
+    from activities.sitemaps import ActivitiesSitemap
+
+    monkeypatch.setattr(ActivitiesSitemap, "limit", 2)
+    pages = add_activities(owner, image, 5, "壬")
+    index = client.get("/sitemap.xml").content.decode()
+    assert "sitemap-activities.xml?p=3" in index and "p=4" not in index
+    listed = set()
+    for number in (1, 2, 3):
+        body = client.get("/sitemap-activities.xml", {"p": number}).content.decode()
+        listed |= {page.pk for page in pages if page.get_full_url() in body}
+    assert listed == {page.pk for page in pages}
+    assert client.get("/sitemap-activities.xml", {"p": 9}).status_code == 404
