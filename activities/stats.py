@@ -33,8 +33,101 @@ def approved_activities(year, province=None):
 
 
 def _grouped(queryset, *fields):
+    if isinstance(queryset, GroupedOnce):
+        return queryset.rows(fields)
     # order_by() drops Page's default ordering, which would otherwise join the GROUP BY.
     return queryset.order_by().values(*fields).annotate(count=Count("pk"))
+
+
+def _with_week(queryset):
+    return queryset.annotate(
+        _iso_year=ExtractIsoYear("start_at", tzinfo=CAMPAIGN_TZ),
+        _week=ExtractWeek("start_at", tzinfo=CAMPAIGN_TZ),
+    )
+
+
+class GroupedOnce:
+    """Every dimension's counts from one pass over the activities (PostgreSQL's GROUPING
+    SETS) instead of one pass per dimension: at a million activities the report took seven
+    scans, about a second each. Answers `_grouped` like the per-dimension queries would."""
+
+    SETS = (
+        ("channel_category",),
+        ("channel_id",),
+        ("province_id",),
+        ("activity_type_id",),
+        ("mode",),
+        ("is_youth_festival",),
+        ("_iso_year", "_week"),
+    )
+    # Name fields the dimensions ask for, and the id column each is looked up by.
+    NAMES = {
+        "channel__name": "channel_id",
+        "province__name": "province_id",
+        "activity_type__name": "activity_type_id",
+    }
+
+    def __init__(self, queryset):
+        from django.db import connection
+
+        columns = [column for grouping in self.SETS for column in grouping]
+        inner = _with_week(queryset.order_by()).values(*columns)
+        sql, params = inner.query.sql_with_params()
+        flags = ", ".join(f"GROUPING({column})" for column in columns)
+        sets = ", ".join("(" + ", ".join(grouping) + ")" for grouping in self.SETS)
+        query = (
+            f"SELECT {', '.join(columns)}, {flags}, COUNT(*) FROM ({sql}) AS activities "  # noqa: S608 - column names are ours
+            f"GROUP BY GROUPING SETS ({sets})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            raw = cursor.fetchall()
+        self._rows = {grouping: [] for grouping in self.SETS}
+        width = len(columns)
+        for row in raw:
+            values = dict(zip(columns, row[:width], strict=True))
+            grouped = {
+                column for column, flag in zip(columns, row[width:-1], strict=True) if flag == 0
+            }
+            for grouping in self.SETS:
+                if set(grouping) == grouped:
+                    self._rows[grouping].append({**values, "count": row[-1]})
+        self._names = self._load_names()
+
+    def _load_names(self):
+        from activities.models import ActivityType
+        from organizations.models import Region
+
+        models = {
+            "channel_id": Organization,
+            "province_id": Region,
+            "activity_type_id": ActivityType,
+        }
+        names = {}
+        for column, model in models.items():
+            ids = {row[column] for row in self._rows[(column,)] if row[column] is not None}
+            names[column] = dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return names
+
+    def rows(self, fields):
+        key = tuple(field for field in fields if not field.endswith("__name"))
+        result = []
+        for row in self._rows[key]:
+            row = dict(row)
+            for field in fields:
+                if field.endswith("__name"):
+                    column = self.NAMES[field]
+                    row[field] = self._names[column].get(row[column])
+            result.append(row)
+        return result
+
+
+def grouped_source(queryset):
+    """What the dimensions read: one GROUPING SETS pass on PostgreSQL, the queryset itself
+    (one GROUP BY per dimension) elsewhere."""
+    from django.db import connection
+
+    return GroupedOnce(queryset) if connection.vendor == "postgresql" else queryset
 
 
 def _sorted(rows):
@@ -88,17 +181,14 @@ def by_youth_festival(queryset):
 
 def by_week(queryset):
     """ISO week of the start date in Beijing time, labelled like 2026-W38."""
-    rows = _grouped(
-        queryset.annotate(
-            _iso_year=ExtractIsoYear("start_at", tzinfo=CAMPAIGN_TZ),
-            _week=ExtractWeek("start_at", tzinfo=CAMPAIGN_TZ),
-        ),
-        "_iso_year",
-        "_week",
-    )
+    source = queryset if isinstance(queryset, GroupedOnce) else _with_week(queryset)
+    rows = _grouped(source, "_iso_year", "_week")
     # Weeks read as a time line, so they keep calendar order.
     return sorted(
-        (f"{row['_iso_year']}-W{row['_week']:02d}" if row["_week"] else NOT_SET, row["count"])
+        (
+            f"{int(row['_iso_year'])}-W{int(row['_week']):02d}" if row["_week"] else NOT_SET,
+            row["count"],
+        )
         for row in rows
     )
 
@@ -118,8 +208,8 @@ def dimensions():
 
 def report(year, province=None):
     """Every dimension for a year (and province): a list of (key, title, rows)."""
-    queryset = approved_activities(year, province)
-    return [(key, title, function(queryset)) for key, title, function in dimensions()]
+    source = grouped_source(approved_activities(year, province))
+    return [(key, title, function(source)) for key, title, function in dimensions()]
 
 
 def split_quota(total, rows):
