@@ -119,6 +119,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compiles plans whose estimated cost is high (counts, deep pages) for 50-100 ms
+    # each; short web queries never earn that back.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a writer commits; IMMEDIATE avoids "database is
     # locked" upgrades from read to write locks under concurrent requests.
