@@ -78,15 +78,20 @@ def prepare(url, n, pending):
             subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
     manage(url, "migrate", "--no-input", "-v", "0")
     manage(url, "createcachetable")
-    counts = manage(
-        url,
-        "shell",
-        "-c",
-        "from activities.models import ActivityPage; from wagtail.models import TaskState;"
-        "print(ActivityPage.objects.live().count(),"
-        " TaskState.objects.filter(status='in_progress').count())",
-        capture=True,
-    ).strip().splitlines()[-1].split()
+    counts = (
+        manage(
+            url,
+            "shell",
+            "-c",
+            "from activities.models import ActivityPage; from wagtail.models import TaskState;"
+            "print(ActivityPage.objects.live().count(),"
+            " TaskState.objects.filter(status='in_progress').count())",
+            capture=True,
+        )
+        .strip()
+        .splitlines()[-1]
+        .split()
+    )
     if int(counts[0]) == 0:
         manage(url, "seed_demo")
     live, waiting = int(counts[0]), int(counts[1])
