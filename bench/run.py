@@ -229,7 +229,73 @@ def wrk(url, seconds, connections):
     }
 
 
-def run_throughput(url, detail_path, seconds, connections, redis_url):
+NGINX_CONF = """
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    proxy_cache_path {tmp}/cache levels=1:2 keys_zone=kepuri_pages:10m inactive=10m;
+    upstream app {{ server 127.0.0.1:{app_port}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            include {root}/deploy/nginx/kepuri-microcache.conf;
+        }}
+    }}
+}}
+"""
+
+
+def run_nginx(app_port, paths, seconds, connections):
+    """The deploy/ micro-cache in front of the running application: cached pages served
+    without reaching Python."""
+    import tempfile
+
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        print("  nginx not installed: micro-cache run skipped")
+        return []
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        conf = Path(tmp) / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(tmp=tmp, app_port=app_port, port=port, root=ROOT))
+        server = subprocess.Popen([nginx, "-c", str(conf), "-e", f"{tmp}/error.log"])
+        try:
+            time.sleep(1)
+            for name, path in paths:
+                if name == "floor":
+                    continue
+                wrk(f"http://127.0.0.1:{port}{path}", 2, 4)
+                row = {
+                    "name": name,
+                    "cached": "nginx",
+                    **wrk(f"http://127.0.0.1:{port}{path}", seconds, connections),
+                }
+                rows.append(row)
+                print(
+                    f"  {name:10} nginx     {row['requests_per_s']:9.1f} req/s  "
+                    f"p50 {row['p50']:>8}  p99 {row['p99']:>8}  errors {row['non_2xx']}",
+                    flush=True,
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return rows
+
+
+def run_throughput(url, detail_path, seconds, connections, redis_url, with_nginx=False):
     if not shutil.which("wrk"):
         print("  wrk not installed (apt-get install wrk): throughput skipped")
         return []
@@ -286,6 +352,8 @@ def run_throughput(url, detail_path, seconds, connections, redis_url):
                     f"p99 {row['p99']:>8}  errors {row['non_2xx']}",
                     flush=True,
                 )
+            if cached and with_nginx:
+                rows += run_nginx(port, paths, seconds, connections)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -353,8 +421,9 @@ def markdown(result):
             "|---|---|---:|---:|---:|---:|---:|",
         ]
         for row in result["throughput"]:
+            layer = {True: "on", False: "off"}.get(row["cached"], row["cached"])
             lines.append(
-                f"| {row['name']} | {'on' if row['cached'] else 'off'} | "
+                f"| {row['name']} | {layer} | "
                 f"{row['requests_per_s']} | {row['p50']} | {row['p99']} | {row['non_2xx']} | "
                 f"{row['ratio_to_floor']} |"
             )
@@ -374,6 +443,7 @@ def main():
         "--prepare-only", action="store_true", help="build the dataset, measure nothing"
     )
     parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--nginx", action="store_true", help="also through deploy/'s micro-cache")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
@@ -433,7 +503,7 @@ def main():
         print("throughput:")
         detail = next(row["url"] for row in uncached if row["name"] == "detail")
         result["throughput"] = run_throughput(
-            url, detail, args.seconds, args.connections, args.redis
+            url, detail, args.seconds, args.connections, args.redis, args.nginx
         )
         result["throughput_seconds"] = args.seconds
         result["throughput_connections"] = args.connections
