@@ -19,6 +19,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
@@ -54,8 +55,18 @@ def seconds():
 
 def bump(*names):
     """Invalidate every cached page that depends on any of `names` (all pages when none
-    are given, through the site version)."""
+    are given, through the site version).
+
+    Publication signals fire inside the publishing transaction. A page rendered between
+    this call and the commit still reads the old rows and would be stored under the new
+    token, stale until it expires; so the tokens change once now and once more when the
+    transaction commits (at once when there is none)."""
     names = names or (SITE,)
+    _write_tokens(names)
+    transaction.on_commit(lambda: _write_tokens(names))
+
+
+def _write_tokens(names):
     tokens = {name: uuid.uuid4().hex for name in names}
     seen = _seen.get()
     if seen is not None:

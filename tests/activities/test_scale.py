@@ -293,3 +293,17 @@ def test_sitemap_is_an_index_of_pages_of_activities(client, owner, image, monkey
         listed |= {page.pk for page in pages if page.get_full_url() in body}
     assert listed == {page.pk for page in pages}
     assert client.get("/sitemap-activities.xml", {"p": 9}).status_code == 404
+
+
+def test_invalidation_repeats_when_the_publication_commits(django_capture_on_commit_callbacks):
+    """#8/#9: publication signals fire inside the transaction; a page rendered before the
+    commit (still without the new activity) must not stay valid after it. Found by the
+    two-instance test under load."""
+    from activities.cache import LISTING, _read_versions, bump
+
+    before = _read_versions([LISTING])
+    with django_capture_on_commit_callbacks(execute=True):
+        bump(LISTING)
+        during = _read_versions([LISTING])
+    after = _read_versions([LISTING])
+    assert before != during != after
