@@ -47,7 +47,7 @@ def listing_queryset(params, moment=None, sort=None):
 
 def with_api_data(queryset):
     """Everything the serializer reads, in a fixed number of queries per page."""
-    if isinstance(queryset, listing.Segments | listing.Ranked):
+    if isinstance(queryset, listing.OrderedResult):
         return queryset.map(with_api_data)
     return queryset.select_related(
         "province", "city", "county", "activity_type", "channel"

@@ -187,7 +187,26 @@ def order(queryset, sort, moment=None, state=None, count_key=None, states=None):
     return Segments(queryset, segments, count_key=count_key)
 
 
-class Segments:
+class OrderedResult:
+    """What Django's Paginator, the API's pagination and the calendar need of a result
+    whose order is not one SQL ORDER BY: a count and slices (`_rows`)."""
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, item):
+        if isinstance(item, int):
+            found = self._rows(slice(item, item + 1))
+            if not found:
+                raise IndexError(item)
+            return found[0]
+        return self._rows(item)
+
+    def __iter__(self):
+        return iter(self._rows(slice(None)))
+
+
+class Segments(OrderedResult):
     """An ordered result made of consecutive segments of one queryset, each ordered by an
     index. Counts and slices like a queryset, so Django's Paginator, the API's pagination
     and the calendar take it unchanged."""
@@ -254,15 +273,7 @@ class Segments:
     def count(self):
         return sum(self.counts())
 
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, item):
-        if isinstance(item, int):
-            found = self[item : item + 1]
-            if not found:
-                raise IndexError(item)
-            return found[0]
+    def _rows(self, item):
         start, stop = item.start or 0, item.stop
         if start == 0 and stop is not None and self._counts is None:
             return self._head(stop)
@@ -289,9 +300,6 @@ class Segments:
                 break
         return self._prefetched(results)
 
-    def __iter__(self):
-        return iter(self[:])
-
 
 def _count_key(identity, segment_names):
     """A cache key for the segment counts of one set of filters, valid until publishing
@@ -309,12 +317,12 @@ def _count_key(identity, segment_names):
 
 def unordered(result):
     """The filtered activities of a listing result, without its order."""
-    return result.queryset if isinstance(result, Segments | Ranked) else result
+    return result.queryset if isinstance(result, OrderedResult) else result
 
 
 def with_card_data(queryset):
     """Everything a card shows, in a fixed number of queries whatever the page size."""
-    if isinstance(queryset, Segments | Ranked):
+    if isinstance(queryset, OrderedResult):
         return queryset.map(with_card_data)
     return queryset.select_related(
         "province", "city", "activity_type", "channel", "nomination"
@@ -343,7 +351,7 @@ def by_ids(queryset, ids):
     return Ranked(queryset, ids)
 
 
-class Ranked:
+class Ranked(OrderedResult):
     """Search results in relevance order: the ranked ids (at most MAX_SEARCH_HITS) that the
     listing's filters keep, read with one query of ids; a page then loads its own rows.
     Ordering the rows in SQL needed a CASE with one branch per hit, evaluated for every
@@ -373,24 +381,13 @@ class Ranked:
     def count(self):
         return len(self.kept())
 
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, item):
-        if isinstance(item, int):
-            found = self[item : item + 1]
-            if not found:
-                raise IndexError(item)
-            return found[0]
+    def _rows(self, item):
         wanted = self.kept()[item]
         rows = self.base.filter(pk__in=wanted).order_by()
         for transform in self.transforms:
             rows = transform(rows)
         by_pk = {row.pk: row for row in rows}
         return [by_pk[pk] for pk in wanted if pk in by_pk]
-
-    def __iter__(self):
-        return iter(self[:])
 
 
 def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=None):

@@ -17,24 +17,11 @@ from organizations.models import Organization
 from tests import factories
 from workflow.takedown import take_down
 
+from .conftest import titles
+
 pytestmark = pytest.mark.django_db
 
 IN_WINDOW = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
-
-
-def titles(response):
-    soup = BeautifulSoup(response.content, "html.parser")
-    return [h.get_text(strip=True) for h in soup.select("li.activity-card .activity-card__title")]
-
-
-@pytest.fixture
-def owner():
-    return factories.submitter()
-
-
-@pytest.fixture
-def image(owner):
-    return factories.poster(owner)
 
 
 @pytest.fixture

@@ -20,25 +20,12 @@ from organizations.models import Organization
 from tests import factories
 from workflow.takedown import restore, take_down
 
+from .conftest import titles
+
 pytestmark = pytest.mark.django_db
 IN_WINDOW = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
 
 LISTING_MAX, DETAIL_MAX, SEARCH_MAX = 10, 8, 12
-
-
-def titles(response):
-    soup = BeautifulSoup(response.content, "html.parser")
-    return [h.get_text(strip=True) for h in soup.select("li.activity-card .activity-card__title")]
-
-
-@pytest.fixture
-def owner():
-    return factories.submitter()
-
-
-@pytest.fixture
-def image(owner):
-    return factories.poster(owner)
 
 
 def add_activities(owner, image, count, prefix, kinds=("ended", "ongoing", "upcoming")):
