@@ -15,7 +15,7 @@ from wagtail.api.v2.serializers import PageSerializer, RichTextFieldSerializer
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.images.models import Image
 
-from . import listing
+from . import listing, renditions
 from .listing import FILTER_PARAMS, public_activities
 from .models import ActivityPage, HostUnit, OrganizerUnit, http_url_or_empty
 from .rich_text import clean_db_html, field_features
@@ -60,12 +60,7 @@ def with_api_data(queryset):
 
 def poster_rendition(image):
     """The API's poster rendition, or None when the original file is unreadable."""
-    if image is None:
-        return None
-    try:
-        return image.get_rendition(POSTER_RENDITION)
-    except OSError:  # includes Wagtail's SourceImageIOError
-        return None
+    return renditions.rendition(image, POSTER_RENDITION)
 
 
 # Serializer fields ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from wagtail.images.models import Image
 
 from organizations.models import Organization, Region
 
+from . import renditions
 from .cache import LISTING as LISTING_DEPENDENCY
 from .cache import cache_get, cache_set
 from .models import ActivityPage, ActivityType
@@ -26,7 +27,6 @@ from .states import ActivityState
 
 PER_PAGE = 20
 MAX_PAGE = 500
-CARD_RENDITION = "fill-300x400|format-webp|webpquality-75"
 FILTER_PARAMS = (
     "province",
     "type",
@@ -320,14 +320,38 @@ def unordered(result):
     return result.queryset if isinstance(result, OrderedResult) else result
 
 
+CARD_FIELDS = (
+    "title",
+    "slug",
+    "url_path",
+    "path",
+    "depth",
+    "live",
+    "locale_id",
+    "content_type_id",
+    "start_at",
+    "end_at",
+    "mode",
+    "province",
+    "city",
+    "activity_type",
+    "channel",
+    "poster",
+    "nomination",
+)
+
+
 def with_card_data(queryset):
     """Everything a card shows, in a fixed number of queries whatever the page size."""
     if isinstance(queryset, OrderedResult):
         return queryset.map(with_card_data)
-    return queryset.select_related(
-        "province", "city", "activity_type", "channel", "nomination"
-    ).prefetch_related(
-        Prefetch("poster", queryset=Image.objects.prefetch_renditions(CARD_RENDITION))
+    return (
+        queryset.select_related("province", "city", "activity_type", "channel", "nomination")
+        # A card shows a dozen of the page's ~80 columns: fewer to compile, read and build.
+        .only(*CARD_FIELDS)
+        .prefetch_related(
+            Prefetch("poster", queryset=Image.objects.prefetch_renditions(renditions.CARD))
+        )
     )
 
 

@@ -24,3 +24,16 @@ def filter_select(bound_field):
         bound_field.id_for_label,
         options,
     )
+
+
+@register.simple_tag(takes_context=True)
+def activity_cards(context, activities, heading="h3"):
+    """The cards of `activities` (activities/cards.py), highlighting the search words."""
+    from activities.cards import cards
+
+    return cards(
+        activities,
+        request=context.get("request"),
+        heading=heading,
+        search_query=context.get("search_query") or "",
+    )
