@@ -12,13 +12,19 @@ than counters, so a cache that lost a key cannot hand out an old page again.
 docs/performance.md explains the design and its figures.
 """
 
+import collections
+import contextlib
 import contextvars
 import hashlib
 import logging
+import os
+import threading
+import time
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
@@ -75,6 +81,7 @@ def _write_tokens(names):
         cache.set_many({_VERSION_PREFIX + name: token for name, token in tokens.items()}, None)
     except Exception:  # the cache client is configured to swallow outages; belt and braces
         logger.warning("page cache: could not bump %s", names, exc_info=True)
+    hot.invalidate()
 
 
 def bump_activity(page_id):
@@ -210,11 +217,9 @@ class PageCacheMiddleware:
         if not is_cacheable_request(request):
             return self.get_response(request)
         key = _request_key(request)
-        entry = cache_get(key)
+        entry = _current_entry(key)
         if entry is not None:
-            current = _versions(entry["deps"])
-            if current is not None and current == entry["versions"]:
-                return self._replay(entry)
+            return self._replay(entry)
         early = _versions([SITE, LISTING])
         response = self.get_response(request)
         if early is not None and _is_storable(request, response):
@@ -235,6 +240,7 @@ class PageCacheMiddleware:
         entry = {
             "deps": deps,
             "versions": versions,
+            "stored": time.time(),
             "content": response.content,
             "headers": [
                 (name, value)
@@ -247,10 +253,208 @@ class PageCacheMiddleware:
 
     def _replay(self, entry):
         response = HttpResponse(entry["content"])
-        for name, value in entry["headers"]:
+        for name, value in replayed_headers(entry):
             response[name] = value
-        response["X-Page-Cache"] = "hit"
         return response
+
+
+def _current_entry(key):
+    """The stored page under `key` if every version it depends on is still current."""
+    entry = hot.get(key)
+    if entry is not None:
+        return entry
+    generation = hot.generation
+    entry = cache_get(key)
+    if entry is None:
+        return None
+    current = _versions(entry["deps"])
+    if current is None or current != entry["versions"]:
+        return None
+    hot.put(key, entry, generation)
+    return entry
+
+
+class HotPages:
+    """The pages this process served last, kept in its memory in front of the shared
+    cache, and dropped the moment any process bumps a version.
+
+    A hit from the shared cache costs two Redis round trips, about 0.4 ms of CPU between
+    client and server: at the September peak that, not Django, bounds what two cores
+    serve. Entries live here only while this process listens on a Redis channel where
+    every bump() is announced (and bump() in this process empties it at once): a
+    publication on another instance is visible on the next request here, as the shared
+    cache alone guaranteed. Without Redis, or while the subscription is down, this layer
+    is off and every hit goes to the shared cache."""
+
+    CHANNEL = "pagecache:bumped"
+    PING_SECONDS = 5
+
+    def __init__(self, size=256):
+        self.size = size
+        self._entries = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._listening = threading.Event()
+        self._pid = None
+        self._run = None
+        self.generation = 0
+
+    def enabled(self):
+        if not getattr(settings, "PAGE_CACHE_IN_PROCESS", True) or not _redis_configured():
+            return False
+        if self._pid != os.getpid():  # first use in this (possibly forked) process
+            self._start()
+        return self._listening.is_set()
+
+    def get(self, key):
+        if not self.enabled():
+            return None
+        entry = self._entries.get(key)
+        # Pages also change with time alone (an activity starts or ends): no older than
+        # the shared cache would keep them.
+        if entry is not None and time.time() - entry.get("stored", 0) < seconds():
+            return entry
+        return None
+
+    def put(self, key, entry, generation):
+        """Keeps `entry`, read and checked while `generation` was current: if a bump came
+        in between, the entry may already be stale and is not kept."""
+        if not self.enabled():
+            return
+        with self._lock:
+            if generation != self.generation:
+                return
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def invalidate(self, announce=True):
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+        if announce and _redis_configured():
+            try:
+                from django_redis import get_redis_connection
+
+                get_redis_connection("default").publish(self.CHANNEL, b"1")
+            except Exception:
+                logger.warning("page cache: could not announce a bump", exc_info=True)
+
+    def stop(self):
+        """Stops listening (the thread ends within a second) and empties the layer."""
+        with self._lock:
+            self._pid = None
+            self._run = None
+        self._listening.clear()
+        self.invalidate(announce=False)
+
+    def _start(self):
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._run = run = object()
+            self._listening.clear()
+            self._entries.clear()
+        threading.Thread(
+            target=self._listen, args=(run,), name="page-cache-bumps", daemon=True
+        ).start()
+
+    def _listen(self, run):
+        from django_redis import get_redis_connection
+
+        while self._run is run:
+            pubsub = None
+            try:
+                pubsub = get_redis_connection("default").pubsub()
+                pubsub.subscribe(self.CHANNEL)
+                pinged = time.monotonic()
+                while self._run is run:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is None:
+                        pass
+                    elif message["type"] == "subscribe":
+                        self._listening.set()
+                    elif message["type"] == "message":
+                        self.invalidate(announce=False)
+                    if time.monotonic() - pinged > self.PING_SECONDS:
+                        # A connection that died without a word would otherwise leave this
+                        # layer serving pages no bump can reach: a failed ping ends it.
+                        pubsub.ping()
+                        pinged = time.monotonic()
+            except Exception:
+                logger.warning("page cache: bump channel lost; in-process layer off", exc_info=True)
+            finally:
+                if self._run is run:  # a stopped listener leaves its successor's flag alone
+                    self._listening.clear()
+                self.invalidate(announce=False)
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        pubsub.close()
+            time.sleep(1)
+
+
+def _redis_configured():
+    return settings.CACHES["default"]["BACKEND"].startswith("django_redis")
+
+
+hot = HotPages()
+
+
+def replayed_headers(entry):
+    headers = [(name, value) for name, value in entry["headers"] if name.lower() != "vary"]
+    vary = [value for name, value in entry["headers"] if name.lower() == "vary"]
+    names = [name.strip() for value in vary for name in value.split(",") if name.strip()]
+    if "cookie" not in {name.lower() for name in names}:
+        names.append("Cookie")
+    headers.append(("Vary", ", ".join(names)))
+    headers.append(("X-Page-Cache", "hit"))
+    return headers
+
+
+class PageCacheApplication:
+    """The page cache's hits answered at the WSGI level, before Django's handler and
+    middleware (config/wsgi.py wraps the Django application in it).
+
+    A hit through PageCacheMiddleware still paid for Django's request handling, signals
+    and the outer middleware: about as much as the plainest view, so the cache could not
+    serve more than ~1.3 times the floor's throughput. Here a hit costs a request object
+    (parsed lazily), two cache reads and the access line; anything else, and any error on
+    the way, goes to Django unchanged. The same rules decide what is a hit
+    (`is_cacheable_request`, `_request_key`, the versions), so both paths agree."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET":
+            return self.application(environ, start_response)
+        started = time.perf_counter()
+        token = _seen.set({})
+        try:
+            # A copy: WSGIRequest decodes PATH_INFO in the dict it is given, and Django's
+            # own request, built from the same environ on a miss, would decode it again.
+            request = WSGIRequest(dict(environ))
+            entry = _current_entry(_request_key(request)) if is_cacheable_request(request) else None
+        except Exception:
+            logger.warning("page cache: fast path failed", exc_info=True)
+            entry = None
+        finally:
+            _seen.reset(token)
+        if entry is None:
+            return self.application(environ, start_response)
+        from config.middleware import log_access, request_id_for
+
+        content = entry["content"]
+        request_id = request_id_for(request)
+        headers = [
+            *replayed_headers(entry),
+            ("Content-Length", str(len(content))),
+            ("X-Request-ID", request_id),
+        ]
+        start_response("200 OK", headers)
+        log_access(request, 200, started, request_id)
+        return [content]
 
 
 # Invalidation ---------------------------------------------------------------------------

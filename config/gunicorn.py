@@ -9,8 +9,10 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# Recycling guards against slow leaks; at peak rates a low limit would restart each worker
+# every second or two, and every restart starts with cold caches.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # Load Django (and the jieba dictionary, through AppConfig.ready) once before forking.
 preload_app = True
 # Django writes one access line per request with the request id and user

@@ -44,32 +44,48 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         started = time.perf_counter()
-        incoming = request.headers.get("X-Request-ID", "")
-        request.id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.id = request_id_for(request)
         token = request_id_var.set(request.id)
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request.id
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            user_id = _loaded_user_id(request)
-            access_logger.info(
-                "%s %s %s %.1fms user=%s",
-                request.method,
-                request.get_full_path(),
-                response.status_code,
-                duration_ms,
-                user_id if user_id is not None else "-",
-                extra={
-                    "method": request.method,
-                    "path": request.get_full_path(),
-                    "status": response.status_code,
-                    "duration_ms": duration_ms,
-                    "user_id": user_id,
-                },
-            )
+            log_access(request, response.status_code, started, request.id)
             return response
         finally:
             request_id_var.reset(token)
+
+
+def request_id_for(request):
+    """The proxy's request id when it looks like one, else a new one."""
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def log_access(request, status, started, request_id):
+    """One access line per request (also for page-cache hits answered before Django:
+    activities.cache.PageCacheApplication)."""
+    token = request_id_var.set(request_id)
+    try:
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        user_id = _loaded_user_id(request)
+        path = request.get_full_path()
+        access_logger.info(
+            "%s %s %s %.1fms user=%s",
+            request.method,
+            path,
+            status,
+            duration_ms,
+            user_id if user_id is not None else "-",
+            extra={
+                "method": request.method,
+                "path": path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "user_id": user_id,
+            },
+        )
+    finally:
+        request_id_var.reset(token)
 
 
 def _loaded_user_id(request):

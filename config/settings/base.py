@@ -180,6 +180,9 @@ else:
 # Anonymous public pages are served from the cache for this long at most; publishing,
 # taking down or deleting an activity invalidates them at once (activities/cache.py).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# With Redis, each process also keeps the pages it served last in memory, dropped on every
+# publication announced over Redis (activities/cache.py HotPages).
+PAGE_CACHE_IN_PROCESS = os.environ.get("PAGE_CACHE_IN_PROCESS", "1") == "1"
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out login before the password is even checked.
