@@ -268,6 +268,13 @@ def run_nginx(app_port, paths, seconds, connections):
         return []
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        # nginx's workers run as an unprivileged user when started by root: they must be
+        # able to write the cache and temp files (a private 0700 directory made every
+        # cache write fail, and the earlier run counted those answers as errors).
+        os.chmod(tmp, 0o755)
+        for name in ("cache", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (Path(tmp) / name).mkdir(mode=0o777)
+            os.chmod(Path(tmp) / name, 0o777)
         port = free_port()
         conf = Path(tmp) / "nginx.conf"
         conf.write_text(NGINX_CONF.format(tmp=tmp, app_port=app_port, port=port, root=ROOT))
@@ -295,6 +302,9 @@ def run_nginx(app_port, paths, seconds, connections):
     return rows
 
 
+LAYERS = {False: "off", "redis": "Redis", True: "Redis + in-process", "nginx": "nginx 1 s"}
+
+
 def run_throughput(url, detail_path, seconds, connections, redis_url, with_nginx=False):
     if not shutil.which("wrk"):
         print("  wrk not installed (apt-get install wrk): throughput skipped")
@@ -306,13 +316,17 @@ def run_throughput(url, detail_path, seconds, connections, redis_url, with_nginx
         ("listing", "/activities/"),
         ("detail", detail_path),
     ]
-    for cached in (False, True):
+    # off: every request rendered; redis: hits from the shared cache only; True: hits
+    # from each worker's memory first (activities.cache.HotPages), as in production.
+    modes = [(False, "0", "0"), ("redis", "300", "0"), (True, "300", "1")]
+    for cached, cache_seconds, in_process in modes:
         port = free_port()
         env = {
             **os.environ,
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "PAGE_CACHE_SECONDS": "300" if cached else "0",
+            "PAGE_CACHE_SECONDS": cache_seconds,
+            "PAGE_CACHE_IN_PROCESS": in_process,
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": "2",
             "REDIS_URL": redis_url or "",
@@ -345,14 +359,19 @@ def run_throughput(url, detail_path, seconds, connections, redis_url, with_nginx
                     continue
                 wrk(base + path, 2, 4)  # warm-up (and fill the cache)
                 row = {"name": name, "cached": cached, **wrk(base + path, seconds, connections)}
+                if name == "floor":
+                    # The floor's best of two runs: the ratios below are then the lowest.
+                    again = wrk(base + path, seconds, connections)
+                    if again["requests_per_s"] > row["requests_per_s"]:
+                        row.update(again)
                 rows.append(row)
                 print(
-                    f"  {name:10} {'cached' if cached else 'uncached':9} "
+                    f"  {name:10} {LAYERS[cached]:9} "
                     f"{row['requests_per_s']:9.1f} req/s  p50 {row['p50']:>8}  "
                     f"p99 {row['p99']:>8}  errors {row['non_2xx']}",
                     flush=True,
                 )
-            if cached and with_nginx:
+            if cached is True and with_nginx:
                 rows += run_nginx(port, paths, seconds, connections)
         finally:
             server.terminate()
@@ -421,7 +440,7 @@ def markdown(result):
             "|---|---|---:|---:|---:|---:|---:|",
         ]
         for row in result["throughput"]:
-            layer = {True: "on", False: "off"}.get(row["cached"], row["cached"])
+            layer = LAYERS.get(row["cached"], row["cached"])
             lines.append(
                 f"| {row['name']} | {layer} | "
                 f"{row['requests_per_s']} | {row['p50']} | {row['p99']} | {row['non_2xx']} | "
@@ -445,7 +464,9 @@ def main():
     parser.add_argument("--throughput", action="store_true")
     parser.add_argument("--nginx", action="store_true", help="also through deploy/'s micro-cache")
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
+    # 16 connections split unevenly over two workers for a whole run (one worker could
+    # hold most of them), which halved or doubled the floor from run to run; 64 even out.
+    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
         "--redis",
         default="redis://127.0.0.1:6379/15",
