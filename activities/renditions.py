@@ -4,8 +4,10 @@ Wagtail's `Image.get_rendition` stores the rendition in the cache every time it 
 even when it came from the prefetched renditions: twenty cards meant twenty cache writes
 (a pickled object each) on every listing request. Here an existing rendition is read from
 what the query prefetched (or Wagtail's cache and then the database); only a missing one
-goes through `get_rendition`, which generates it once and stores it. Nginx serves the
-generated files from MEDIA_ROOT afterwards (deploy/nginx)."""
+goes through `get_rendition`, which generates it once and stores it. Without prefetched
+renditions (a detail page's poster) the cache is read through, and written only when the
+rendition came from the database. Nginx serves the generated files from MEDIA_ROOT
+(deploy/nginx)."""
 
 from functools import lru_cache
 
@@ -25,11 +27,26 @@ def rendition(image, spec):
     if image is None:
         return None
     filter_ = _filter(spec)
+    Rendition = image.get_rendition_model()
     try:
-        return image.find_existing_rendition(filter_)
-    except image.get_rendition_model().DoesNotExist:
+        if "renditions" in getattr(image, "_prefetched_objects_cache", {}):
+            return image.find_existing_rendition(filter_)  # no I/O at all
+        # Read through the cache: written once when found in the database, not per use.
+        focal_point_key = filter_.get_cache_key(image)
+        key = Rendition.construct_cache_key(image, focal_point_key, filter_.spec)
+        found = Rendition.cache_backend.get(key)
+        if found is None:
+            found = image.renditions.filter(
+                filter_spec=filter_.spec, focal_point_key=focal_point_key
+            ).first()
+            if found is None:
+                raise Rendition.DoesNotExist
+            Rendition.cache_backend.set(key, found)
+        found.image = image
+        return found
+    except Rendition.DoesNotExist:
         pass
     try:
-        return image.get_rendition(filter_)
+        return image.get_rendition(filter_)  # generates it, once
     except OSError:  # includes Wagtail's SourceImageIOError: a missing or unreadable file
         return None

@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.utils import timezone, translation
-from wagtail.images.models import Rendition
+from wagtail.images.models import Image, Rendition
 
 from activities import renditions
 from activities.cards import card
@@ -78,6 +78,20 @@ def test_existing_renditions_are_read_without_writing_the_cache(owner, image):
         again = renditions.rendition(image, renditions.CARD)
     assert again.pk == first.pk and not written.called
     assert Rendition.objects.filter(image=image).count() == 1
+
+
+def test_a_rendition_from_the_database_is_cached_once(owner, image):
+    made = renditions.rendition(image, renditions.SHARE)
+    cache.clear()
+    fresh = Image.objects.get(pk=image.pk)
+    with mock.patch.object(
+        Rendition.cache_backend, "set", wraps=Rendition.cache_backend.set
+    ) as written:
+        first = renditions.rendition(fresh, renditions.SHARE)
+        second = renditions.rendition(fresh, renditions.SHARE)
+    assert first.pk == second.pk == made.pk
+    assert written.call_count == 1
+    assert first.image is fresh
 
 
 def test_listing_and_home_render_the_same_cards(client, owner, image):
