@@ -308,6 +308,8 @@ def test_connections_plan_joins_cheaply(owner, image):
         assert cursor.fetchone()[0] == "off"
         cursor.execute("SHOW join_collapse_limit")
         assert cursor.fetchone()[0] == "4"
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "16MB"
     with CaptureQueriesContext(connection) as queries:
         assert Client().get(page.url).status_code == 200
     widest = max(queries.captured_queries, key=lambda query: query["sql"].count(" JOIN "))
