@@ -286,8 +286,13 @@ class HotPages:
     cache alone guaranteed. Without Redis, or while the subscription is down, this layer
     is off and every hit goes to the shared cache."""
 
-    CHANNEL = "pagecache:bumped"
     PING_SECONDS = 5
+
+    @property
+    def channel(self):
+        # Channels are server-wide in Redis, whatever the database number: the key prefix
+        # keeps sites (and test runs) sharing a server from emptying each other's layers.
+        return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:pagecache:bumped"
 
     def __init__(self, size=256):
         self.size = size
@@ -336,7 +341,7 @@ class HotPages:
             try:
                 from django_redis import get_redis_connection
 
-                get_redis_connection("default").publish(self.CHANNEL, b"1")
+                get_redis_connection("default").publish(self.channel, b"1")
             except Exception:
                 logger.warning("page cache: could not announce a bump", exc_info=True)
 
@@ -367,7 +372,7 @@ class HotPages:
             pubsub = None
             try:
                 pubsub = get_redis_connection("default").pubsub()
-                pubsub.subscribe(self.CHANNEL)
+                pubsub.subscribe(self.channel)
                 pinged = time.monotonic()
                 while self._run is run:
                     message = pubsub.get_message(timeout=1.0)

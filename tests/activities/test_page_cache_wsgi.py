@@ -201,7 +201,7 @@ def test_hot_pages_skip_redis_until_another_process_announces_a_bump(app, redis_
     page_cache.cache.set_many({page_cache._VERSION_PREFIX + "listing": "elsewhere"}, None)
     from django_redis import get_redis_connection
 
-    get_redis_connection("default").publish(hot.CHANNEL, b"1")
+    get_redis_connection("default").publish(hot.channel, b"1")
     assert _wait_for(lambda: not hot._entries, 2.0), "the announcement did not empty the layer"
     get(app, "/activities/")
     assert app.calls == ["/activities/", "/activities/"]
@@ -228,6 +228,24 @@ def test_an_entry_checked_before_a_bump_is_not_kept(redis_cache):
     assert hot.get("key") is None
     hot.put("key", entry, hot.generation)
     assert hot.get("key") is entry
+
+
+@needs_redis
+@needs_redis
+def test_other_sites_on_the_same_redis_do_not_empty_the_layer(redis_cache):
+    assert _wait_for(hot.enabled)
+    hot.put("key", {"stored": time.time()}, hot.generation)
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    caches = settings.CACHES
+    settings.CACHES = {"default": {**caches["default"], "KEY_PREFIX": "another-site"}}
+    other = hot.channel  # what a site with another key prefix announces on
+    settings.CACHES = caches
+    assert other != hot.channel
+    get_redis_connection("default").publish(other, b"1")
+    time.sleep(0.3)
+    assert hot.get("key") is not None
 
 
 @needs_redis
