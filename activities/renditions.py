@@ -22,6 +22,15 @@ def _filter(spec):
     return Filter(spec=spec)
 
 
+def _prefetched(image):
+    # Image.objects.prefetch_renditions() stores its rows in `prefetched_renditions`
+    # (a to_attr), prefetch_related("renditions") in the prefetch cache: either means the
+    # query already read every existing rendition of the image.
+    return hasattr(image, "prefetched_renditions") or "renditions" in getattr(
+        image, "_prefetched_objects_cache", {}
+    )
+
+
 def rendition(image, spec):
     """The rendition of `image` for `spec`, or None when the original cannot be read."""
     if image is None:
@@ -29,7 +38,7 @@ def rendition(image, spec):
     filter_ = _filter(spec)
     Rendition = image.get_rendition_model()
     try:
-        if "renditions" in getattr(image, "_prefetched_objects_cache", {}):
+        if _prefetched(image):
             return image.find_existing_rendition(filter_)  # no I/O at all
         # Read through the cache: written once when found in the database, not per use.
         focal_point_key = filter_.get_cache_key(image)

@@ -100,3 +100,22 @@ def test_listing_and_home_render_the_same_cards(client, owner, image):
         soup = _soup(client.get(url).content.decode())
         titles = [h.get_text() for h in soup.select(f"li.activity-card {heading}")]
         assert page.title in titles, url
+
+
+def test_listing_cards_take_renditions_from_the_prefetched_rows(client, owner, image):
+    """The card query prefetches the card renditions (listing.with_card_data): a listing
+    page then reads none of them from the cache. Prefetch's `to_attr` was missed once,
+    which cost a cache round trip per card on every request (#8)."""
+    for number in range(3):
+        factories.activity(owner, publish=True, poster=image, title=f"海洋科普展{number}")
+    assert client.get("/activities/").status_code == 200  # generates the rendition once
+    with mock.patch.object(
+        Rendition.cache_backend, "get", wraps=Rendition.cache_backend.get
+    ) as read:
+        response = client.get("/activities/", HTTP_COOKIE="sessionid=none")
+    soup = _soup(response.content.decode())
+    assert len(soup.select("li.activity-card .activity-card__poster img")) == 3
+    rendition_reads = [
+        call for call in read.call_args_list if str(call.args[0]).startswith("wagtail-rendition-")
+    ]
+    assert rendition_reads == []
