@@ -121,7 +121,7 @@ def chart(title, rows):
 
 def build_report(year, province, places):
     """Everything the page shows, as (key, title, headings, rows) tables plus charts."""
-    queryset = stats.grouped_source(stats.approved_activities(year, province))
+    queryset = stats.counts(year, province)
     tables = []
     for key, title, function in stats.dimensions():
         rows = function(queryset)

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
@@ -314,3 +315,70 @@ def test_split_quota_zero_and_empty():
     assert stats.split_quota(5, [("a", 0), ("b", 0)]) == [("a", 0, 0), ("b", 0, 0)]
     with pytest.raises(ValueError):
         stats.split_quota(-1, [("a", 1)])
+
+
+# --- counts kept until the next publication (#8) --------------------------------------------
+
+
+def _grouping_queries(queries):
+    return [query for query in queries if "GROUP BY" in query["sql"].upper()]
+
+
+def test_counts_are_counted_once_until_a_publication_changes_them(seeded, owner, national):
+    """#8: the report counts every approved activity of the year (0.9 s at a million), so
+    its counts are kept until the next publication. Approving through the real workflow
+    and taking down both show at once."""
+    from tests.workflow.conftest import action_url, current_task_state, submit
+
+    with translation.override("en"):
+        assert as_dict(stats.report(2026)) == EXPECTED_ALL
+        with CaptureQueriesContext(connection) as queries:
+            assert as_dict(stats.report(2026)) == EXPECTED_ALL
+        assert _grouping_queries(queries) == []
+
+        with time_machine.travel(IN_WINDOW, tick=False):
+            pending = factories.activity(
+                owner=owner,
+                title="等待全国审核的化学活动",
+                channel_category="national_society",
+                channel=Organization.objects.get(name="中国化学会"),
+                province_id="110000",
+                city_id=None,
+                start_at=at(2026, 9, 21),
+                end_at=at(2026, 9, 21, 18),
+            )
+            submit(pending, owner)
+        assert as_dict(stats.report(2026))["province"] == EXPECTED_ALL["province"]
+
+        moderator = Client()
+        moderator.force_login(national)
+        task_state = current_task_state(pending)
+        response = moderator.post(action_url(pending, "approve", task_state), {"comment": ""})
+        assert response.status_code in {200, 302}
+        assert ActivityPage.objects.get(pk=pending.pk).live
+        assert as_dict(stats.report(2026))["province"] == [
+            ("广东省", 3),
+            ("北京市", 2),
+            ("上海市", 1),
+        ]
+
+        take_down(ActivityPage.objects.get(pk=seeded["D"].pk), national, "信息有误")
+        assert as_dict(stats.report(2026))["province"] == [("广东省", 3), ("北京市", 2)]
+
+
+def test_a_renamed_organization_shows_its_new_name(seeded):
+    """Names are part of the kept rows: changing an organization changes the site version."""
+    with translation.override("en"):
+        assert as_dict(stats.report(2026))["channel"][0] == ("中国化学会", 3)
+        chemistry = Organization.objects.get(name="中国化学会")
+        chemistry.name = "中国化学学会"
+        chemistry.save()
+        assert as_dict(stats.report(2026))["channel"][0] == ("中国化学学会", 3)
+
+
+def test_years_and_provinces_are_kept_apart(seeded):
+    with translation.override("en"):
+        assert as_dict(stats.report(2026, province="440000")) == EXPECTED_GUANGDONG
+        assert as_dict(stats.report(2026)) == EXPECTED_ALL
+        assert as_dict(stats.report(2027))["province"] == [("广东省", 1)]
+        assert as_dict(stats.report(2026, province="440000")) == EXPECTED_GUANGDONG
