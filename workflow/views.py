@@ -30,7 +30,7 @@ def reviewable_task_states(user):
     return (
         TaskState.objects.reviewable_by(user)
         .filter(workflow_state__base_content_type=page_type)
-        .select_related("task", "workflow_state__requested_by", "revision")
+        .select_related("task", "workflow_state__requested_by")
         .annotate(
             activity_title=Subquery(activity.values("draft_title")[:1]),
             activity_province=Subquery(activity.values("review_province__name")[:1]),
