@@ -533,6 +533,11 @@ def main():
         result["redis"] = bool(args.redis)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"{result['date']}-{args.db}-{args.n}"
+    # A second run on the same (Beijing) date keeps the first one's committed figures.
+    run = 2
+    while stem.with_suffix(".json").exists():
+        stem = RESULTS / f"{result['date']}-{args.db}-{args.n}-run{run}"
+        run += 1
     stem.with_suffix(".json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
     stem.with_suffix(".md").write_text(markdown(result))
     print(markdown(result))
