@@ -26,6 +26,7 @@ from home.routing import FastRoutingMixin
 from organizations.choosers import OrganizationChooserWidget
 from organizations.forms import REGION_WIDGETS
 from organizations.models import Organization, Region
+from search.fields import with_segmented_title
 from search.segment import segment
 
 from . import renditions
@@ -423,7 +424,8 @@ class ActivityPage(FastRoutingMixin, Page):
     )
 
     search_fields = [
-        *Page.search_fields,
+        # The title column of the index holds the title segmented too (search/fields.py).
+        *with_segmented_title(Page.search_fields),
         # Segmented text (search/segment.py) so Chinese words match inside longer text.
         index.SearchField("search_title", boost=3),
         index.SearchField("search_text"),

@@ -93,8 +93,7 @@ def _postgres(compiler, backend, model, limit):
     # Rank by the title alone: titles are short and stored inline, while ranking the body
     # meant reading (de-TOASTing) a large tsvector per candidate, most of the query's time.
     # A candidate matched in its body only still ranks, after every title match, newest
-    # first. Known limit (docs/search.md): this column holds Page.title unsegmented, so a
-    # Chinese title word rarely matches it and most results come newest first.
+    # first; the title column holds the segmented title (search/fields.py).
     weights = getattr(compiler, "sql_weights", None)
     rank = SearchRank(F("title"), tsquery, weights=weights) * F("title_norm")
     # The candidates are scored in the scan that finds them, then the best are kept: ranking
