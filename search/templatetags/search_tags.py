@@ -1,4 +1,5 @@
 import re
+from functools import lru_cache
 
 from django import template
 from django.utils.html import escape
@@ -9,18 +10,26 @@ from search.segment import words
 register = template.Library()
 
 
-@register.filter
-def highlight(text, query):
-    """Wrap the query's words in <mark>, escaping everything else."""
-    text = str(text or "")
+@lru_cache(maxsize=256)
+def _pattern(query):
+    # Segmenting the query once per query, not once per card (twenty per page).
     terms = sorted(
-        {word for word in words(query or "") if len(word) > 1 or not word.isascii()},
+        {word for word in words(query) if len(word) > 1 or not word.isascii()},
         key=len,
         reverse=True,
     )
     if not terms:
+        return None
+    return re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+
+
+@register.filter
+def highlight(text, query):
+    """Wrap the query's words in <mark>, escaping everything else."""
+    text = str(text or "")
+    pattern = _pattern(str(query or ""))
+    if pattern is None:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
     parts, last = [], 0
     for match in pattern.finditer(text):
         parts.append(escape(text[last : match.start()]))
