@@ -5,6 +5,8 @@ on SQLite and PostgreSQL alike."""
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from activities.models import ActivityPage
 from search import ranked
@@ -47,3 +49,14 @@ def test_no_more_results_than_asked_or_candidates_allowed(pages):
         bounded = ranked.ranked_ids(ActivityPage.objects.all(), "陨石", 10)
     # PostgreSQL ranks at most CANDIDATES matches; SQLite's FTS5 ranks every match.
     assert set(bounded) <= matches and len(bounded) in (2, 3)
+
+
+def test_enough_title_matches_need_no_search_of_the_details(pages):
+    """A common word matches the titles of tens of thousands of activities: then the
+    details' index is not read at all (PostgreSQL; SQLite's FTS5 ranks in one query)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert ranked.ranked_ids(ActivityPage.objects.all(), "陨石", 1) == [pages["title"].pk]
+    assert len(queries) == 1
+    with CaptureQueriesContext(connection) as queries:
+        ids = ranked.ranked_ids(ActivityPage.objects.all(), "陨石", 10)
+    assert len(ids) == 3 and len(queries) == (2 if connection.vendor == "postgresql" else 1)
