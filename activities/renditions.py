@@ -32,9 +32,19 @@ def _prefetched(image):
 
 
 def rendition(image, spec):
-    """The rendition of `image` for `spec`, or None when the original cannot be read."""
+    """The rendition of `image` for `spec`, or None when the original cannot be read.
+    Remembered on the image object, which lives as long as its request: the detail page
+    asks for its share image twice (og:image and the JSON-LD)."""
     if image is None:
         return None
+    found = getattr(image, "_found_renditions", {})
+    if spec not in found:
+        found[spec] = _rendition(image, spec)
+        image._found_renditions = found
+    return found[spec]
+
+
+def _rendition(image, spec):
     filter_ = _filter(spec)
     Rendition = image.get_rendition_model()
     try:

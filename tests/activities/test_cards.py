@@ -119,3 +119,18 @@ def test_listing_cards_take_renditions_from_the_prefetched_rows(client, owner, i
         call for call in read.call_args_list if str(call.args[0]).startswith("wagtail-rendition-")
     ]
     assert rendition_reads == []
+
+
+def test_a_rendition_is_looked_up_once_per_image_object(owner, image):
+    """The detail page shows its share image in og:image and in the JSON-LD: one lookup."""
+    renditions.rendition(image, renditions.SHARE)  # generated and cached
+    renditions.rendition(image, renditions.CARD)
+    fresh = Image.objects.get(pk=image.pk)
+    with mock.patch.object(
+        Rendition.cache_backend, "get", wraps=Rendition.cache_backend.get
+    ) as read:
+        first = renditions.rendition(fresh, renditions.SHARE)
+        second = renditions.rendition(fresh, renditions.SHARE)
+        renditions.rendition(fresh, renditions.CARD)
+    assert first is second
+    assert read.call_count == 2  # SHARE once, CARD once
