@@ -39,7 +39,7 @@ def approved_activities(year, province=None):
 
 
 def _grouped(queryset, *fields):
-    if isinstance(queryset, (GroupedOnce, Counts)):
+    if isinstance(queryset, GROUPED):
         return queryset.rows(fields)
     # order_by() drops Page's default ordering, which would otherwise join the GROUP BY.
     return queryset.order_by().values(*fields).annotate(count=Count("pk"))
@@ -187,7 +187,7 @@ def by_youth_festival(queryset):
 
 def by_week(queryset):
     """ISO week of the start date in Beijing time, labelled like 2026-W38."""
-    source = queryset if isinstance(queryset, (GroupedOnce, Counts)) else _with_week(queryset)
+    source = queryset if isinstance(queryset, GROUPED) else _with_week(queryset)
     rows = _grouped(source, "_iso_year", "_week")
     # Weeks read as a time line, so they keep calendar order.
     return sorted(
@@ -234,6 +234,10 @@ class Counts:
 
     def rows(self, fields):
         return [dict(row) for row in self._rows[tuple(fields)]]
+
+
+# Rows already grouped, answering `rows(fields)` (their weeks included).
+GROUPED = (GroupedOnce, Counts)
 
 
 def _counts_key(year, province):

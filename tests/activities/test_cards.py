@@ -19,6 +19,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+def _watching(method):
+    """The rendition cache's `method`, working as usual and recording its calls."""
+    backend = Rendition.cache_backend
+    return mock.patch.object(backend, method, wraps=getattr(backend, method))
+
+
 def _soup(html):
     return BeautifulSoup(str(html), "html.parser")
 
@@ -84,9 +90,7 @@ def test_a_rendition_from_the_database_is_cached_once(owner, image):
     made = renditions.rendition(image, renditions.SHARE)
     cache.clear()
     fresh = Image.objects.get(pk=image.pk)
-    with mock.patch.object(
-        Rendition.cache_backend, "set", wraps=Rendition.cache_backend.set
-    ) as written:
+    with _watching("set") as written:
         first = renditions.rendition(fresh, renditions.SHARE)
         second = renditions.rendition(fresh, renditions.SHARE)
     assert first.pk == second.pk == made.pk
@@ -109,9 +113,7 @@ def test_listing_cards_take_renditions_from_the_prefetched_rows(client, owner, i
     for number in range(3):
         factories.activity(owner, publish=True, poster=image, title=f"海洋科普展{number}")
     assert client.get("/activities/").status_code == 200  # generates the rendition once
-    with mock.patch.object(
-        Rendition.cache_backend, "get", wraps=Rendition.cache_backend.get
-    ) as read:
+    with _watching("get") as read:
         response = client.get("/activities/", HTTP_COOKIE="sessionid=none")
     soup = _soup(response.content.decode())
     assert len(soup.select("li.activity-card .activity-card__poster img")) == 3
@@ -126,9 +128,7 @@ def test_a_rendition_is_looked_up_once_per_image_object(owner, image):
     renditions.rendition(image, renditions.SHARE)  # generated and cached
     renditions.rendition(image, renditions.CARD)
     fresh = Image.objects.get(pk=image.pk)
-    with mock.patch.object(
-        Rendition.cache_backend, "get", wraps=Rendition.cache_backend.get
-    ) as read:
+    with _watching("get") as read:
         first = renditions.rendition(fresh, renditions.SHARE)
         second = renditions.rendition(fresh, renditions.SHARE)
         renditions.rendition(fresh, renditions.CARD)
