@@ -20,7 +20,8 @@ docs/search.md describes the trade-off."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import F, FloatField, Value
+from django.db.models import Exists, F, FloatField, OuterRef, Value
+from django.db.models.functions import Cast
 
 from .backends import segment_search_query
 
@@ -28,18 +29,20 @@ CANDIDATES = 5_000
 
 
 def ranked_ids(queryset, query, limit):
-    """Primary keys (as ints) of the best `limit` index matches for `query` among objects
-    of `queryset`'s model; the caller filters them by its own queryset (live, etc.)."""
+    """Primary keys (as ints) of the best `limit` objects of `queryset` matching `query`.
+
+    The index also holds drafts and activities waiting for review (the admin searches
+    them); the bound applies after `queryset` (live, …) has kept its own, so they never
+    crowd live activities out of the best `limit`."""
     from wagtail.search.backends import get_search_backend
 
     backend = get_search_backend()
-    model = queryset.model
     compiler = backend.query_compiler_class(queryset, segment_search_query(query))
     vendor = connection.vendor
     if vendor == "sqlite" and hasattr(compiler, "build_search_query"):
-        ids = _sqlite(compiler, backend, model, limit)
+        ids = _sqlite(compiler, backend, queryset, limit)
     elif vendor == "postgresql" and hasattr(compiler, "build_tsquery"):
-        ids = _postgres(compiler, backend, model, limit)
+        ids = _postgres(compiler, backend, queryset, limit)
     else:
         results = queryset.only("pk").search(query, order_by_relevance=True)
         return [obj.pk for obj in results[:limit]]
@@ -53,7 +56,15 @@ def _content_types(model):
     return get_descendants_content_types_pks(model) or [ContentType.objects.get_for_model(model).pk]
 
 
-def _sqlite(compiler, backend, model, limit):
+def _in(queryset, object_id):
+    """The index entry's object (its id is text in the index) is one of `queryset`'s: a
+    primary-key probe per candidate."""
+    pk = queryset.model._meta.pk
+    output = pk.target_field if pk.is_relation else pk  # a page type's pk is its page_ptr
+    return Exists(queryset.order_by().filter(pk=Cast(OuterRef(object_id), output)).values("pk"))
+
+
+def _sqlite(compiler, backend, queryset, limit):
     from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
     from modelsearch.backends.database.sqlite.sqlite import SQLiteFTSIndexEntry
     from modelsearch.query import MatchAll, Not
@@ -69,7 +80,8 @@ def _sqlite(compiler, backend, model, limit):
     rank = compiler._build_rank_expression(compiler.get_search_vectors(), config)
     return (
         SQLiteFTSIndexEntry.objects.filter(match)
-        .filter(index_entry__content_type__in=_content_types(model))
+        .filter(index_entry__content_type__in=_content_types(queryset.model))
+        .filter(_in(queryset, "index_entry__object_id"))
         .annotate(score=rank)
         # bm25 is lower for better matches.
         .order_by("score", "-index_entry__object_id")
@@ -77,7 +89,7 @@ def _sqlite(compiler, backend, model, limit):
     )
 
 
-def _postgres(compiler, backend, model, limit):
+def _postgres(compiler, backend, queryset, limit):
     from django.contrib.postgres.search import SearchRank
     from modelsearch.conf import get_app_config
     from modelsearch.query import MatchAll, Not
@@ -90,7 +102,9 @@ def _postgres(compiler, backend, model, limit):
     tsquery = compiler.build_tsquery(compiler.query, config=config)
     if tsquery is None:
         return []
-    entries = index_entry.objects.filter(content_type__in=_content_types(model))
+    entries = index_entry.objects.filter(
+        _in(queryset, "object_id"), content_type__in=_content_types(queryset.model)
+    )
     # Rank by the title alone: titles are short and stored inline, while ranking the body
     # meant reading (de-TOASTing) a large tsvector per candidate, most of the query's time.
     # The title column holds the segmented title (search/fields.py).

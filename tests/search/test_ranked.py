@@ -60,3 +60,26 @@ def test_enough_title_matches_need_no_search_of_the_details(pages):
     with CaptureQueriesContext(connection) as queries:
         ids = ranked.ranked_ids(ActivityPage.objects.all(), "陨石", 10)
     assert len(ids) == 3 and len(queries) == (2 if connection.vendor == "postgresql" else 1)
+
+
+def test_drafts_and_waiting_activities_never_crowd_out_live_ones(pages):
+    """The index holds every saved activity, drafts and those waiting for review included
+    (the admin searches them). The best `limit` are taken among the queryset's own (live)
+    activities: taking them from the whole index first and keeping the live ones after
+    returned fewer results than there were, or none (R29)."""
+    owner = factories.submitter()
+    image = factories.poster(owner)
+    drafts = [
+        factories.activity(owner, title="陨石科普展", details=PLAIN, poster=image) for _ in range(3)
+    ]
+    assert all(not draft.live for draft in drafts)
+    # The drafts are in the index and rank with the live title match.
+    assert {draft.pk for draft in drafts} <= set(
+        ranked.ranked_ids(ActivityPage.objects.all(), "陨石", 3 + 1)
+    )
+    assert ranked.ranked_ids(ActivityPage.objects.live(), "陨石", 1) == [pages["title"].pk]
+    assert ranked.ranked_ids(ActivityPage.objects.live(), "陨石", 10) == [
+        pages["title"].pk,
+        pages["body_new"].pk,
+        pages["body_old"].pk,
+    ]
