@@ -18,6 +18,7 @@ import contextvars
 import hashlib
 import logging
 import os
+import pickle
 import threading
 import time
 import uuid
@@ -144,6 +145,62 @@ def current_version(name):
     is down)."""
     versions = _versions([name])
     return versions[0] if versions else None
+
+
+def read_versions(*names):
+    """Reads several tokens in one round trip; later current_version() calls of the same
+    request take them from there."""
+    _versions(list(names))
+
+
+class Memory:
+    """What this process built or read last, least recently used dropped first."""
+
+    def __init__(self, size):
+        self.size = size
+        self._items = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+
+_versioned = Memory(1_000)
+
+
+def versioned(key, build, timeout):
+    """The value under `key`, a key that names the content versions the value was built
+    from (so it never goes stale, only out of use), built on a miss. Kept in the shared
+    cache and, pickled, in this process too: a request then makes no round trip for it,
+    and gets its own copy to change as it likes. `build` returns None for "nothing"."""
+    data = _versioned.get(key)
+    if data is not None:
+        return pickle.loads(data)  # noqa: S301 - written by this process just below
+    value = cache_get(key)
+    if value is None:
+        value = build()
+        if value is None:
+            return None
+        cache_set(key, value, timeout)
+    _versioned.put(key, pickle.dumps(value))
+    return value
 
 
 def _request_key(request):

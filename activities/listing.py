@@ -8,6 +8,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import (
     Count,
+    F,
     Prefetch,
     Q,
     prefetch_related_objects,
@@ -117,16 +118,13 @@ def province_choices():
 
 def type_choices():
     """Types change rarely and bump the site version when they do (activities/cache.py)."""
-    from .cache import SITE, current_version
+    from .cache import SITE, current_version, versioned
+
+    def build():
+        return [(str(pk), name) for pk, name in ActivityType.objects.values_list("pk", "name")]
 
     version = current_version(SITE)
-    key = f"listing:types:{version}"
-    choices = cache_get(key) if version else None
-    if choices is None:
-        choices = [(str(pk), name) for pk, name in ActivityType.objects.values_list("pk", "name")]
-        if version:
-            cache_set(key, choices, 3600)
-    return choices
+    return versioned(f"listing:types:{version}", build, 3600) if version else build()
 
 
 def public_activities():
@@ -341,10 +339,8 @@ CARD_FIELDS = (
 )
 
 
-def with_card_data(queryset):
+def with_card_fields(queryset):
     """Everything a card shows, in a fixed number of queries whatever the page size."""
-    if isinstance(queryset, OrderedResult):
-        return queryset.map(with_card_data)
     return (
         queryset.select_related("province", "city", "activity_type", "channel", "nomination")
         # A card shows a dozen of the page's ~80 columns: fewer to compile, read and build.
@@ -353,6 +349,18 @@ def with_card_data(queryset):
             Prefetch("poster", queryset=Image.objects.prefetch_renditions(renditions.CARD))
         )
     )
+
+
+# What names a card in activities.cards.memory; the cards it does not hold yet are read
+# with with_card_fields.
+CARD_KEY_FIELDS = ("start_at", "end_at", "url_path", "live_revision", "last_published_at")
+
+
+def with_card_data(queryset):
+    """The activities of a page of cards, with the columns of their cards' keys."""
+    if isinstance(queryset, OrderedResult):
+        return queryset.map(with_card_data)
+    return queryset.only(*CARD_KEY_FIELDS).annotate(card_recommended=F("nomination__recommended"))
 
 
 MAX_SEARCH_HITS = 1000

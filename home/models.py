@@ -15,6 +15,9 @@ from .routing import FastRoutingMixin
 class HomePage(FastRoutingMixin, Page):
     """The site root: the campaign's front door."""
 
+    # Its children are activity indexes; changing one bumps the site version.
+    children_in_site_version = True
+
     intro = RichTextField(
         _("introduction"),
         blank=True,

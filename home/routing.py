@@ -10,23 +10,18 @@ from django.db.models import Q
 from django.http.request import split_domain_port
 from wagtail.models import PageViewRestriction, Site
 
-from activities.cache import SITE, cache_get, cache_set, current_version
+from activities.cache import LISTING, SITE, current_version, read_versions, versioned
 
 ROUTING_SECONDS = 3600
 
 
 def _site_cached(name, build):
-    """A routing fact kept in the shared cache until the site version changes (any change
-    to sites, non-activity pages or view restrictions bumps it: activities/cache.py)."""
+    """A routing fact kept until the site version changes (any change to sites,
+    non-activity pages or view restrictions bumps it: activities/cache.py)."""
     version = current_version(SITE)
     if version is None:
         return build()
-    key = f"routing:{version}:{name}"
-    value = cache_get(key)
-    if value is None:
-        value = build()
-        cache_set(key, value, ROUTING_SECONDS)
-    return value
+    return versioned(f"routing:{version}:{name}", build, ROUTING_SECONDS)
 
 
 def restrictions_exist():
@@ -50,6 +45,8 @@ class SiteMiddleware:
 
     def __call__(self, request):
         if not request.path.startswith(("/static/", "/media/")):
+            # Both tokens in one round trip: public pages need the listing's too.
+            read_versions(SITE, LISTING)
             hostname = split_domain_port(request._get_raw_host())[0]
             port = request.get_port()
 
@@ -70,10 +67,21 @@ class FastRoutingMixin:
         """A queryset of specific children to try first, or None."""
         return None
 
+    # Whether the children found through direct_children change only with the site version
+    # (pages that are not activities): then each lookup is kept until the next change.
+    children_in_site_version = False
+
+    def direct_child(self, slug):
+        children = self.direct_children()
+        if children is None:
+            return None
+        if self.children_in_site_version:
+            return _site_cached(f"child:{self.pk}:{slug}", children.filter(slug=slug).first)
+        return children.filter(slug=slug).first()
+
     def route(self, request, path_components):
-        children = self.direct_children() if path_components else None
-        if children is not None:
-            child = children.filter(slug=path_components[0]).first()
+        if path_components:
+            child = self.direct_child(path_components[0])
             if child is not None:
                 child._cached_parent_obj = self
                 return child.route(request, path_components[1:])

@@ -51,8 +51,13 @@ def _empty_cache():
     what it held (routing facts, counts, pages) either."""
     from django.core.cache import caches
 
+    from activities import cache as page_cache
+    from activities.cards import memory
+
     for cache in caches.all(initialized_only=True):
         cache.clear()
+    memory.clear()
+    page_cache._versioned.clear()
     yield
 
 

@@ -186,6 +186,8 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 # With Redis, each process also keeps the pages it served last in memory, dropped on every
 # publication announced over Redis (activities/cache.py HotPages).
 PAGE_CACHE_IN_PROCESS = os.environ.get("PAGE_CACHE_IN_PROCESS", "1") == "1"
+# Activity cards each process keeps built (about 1.5 KB each; activities/cards.py); 0: none.
+CARD_MEMORY_SIZE = int(os.environ.get("CARD_MEMORY_SIZE", "20000"))
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out login before the password is even checked.
