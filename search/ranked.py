@@ -21,6 +21,7 @@ docs/search.md describes the trade-off."""
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Exists, F, FloatField, OuterRef, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from .backends import segment_search_query
@@ -102,9 +103,7 @@ def _postgres(compiler, backend, queryset, limit):
     tsquery = compiler.build_tsquery(compiler.query, config=config)
     if tsquery is None:
         return []
-    entries = index_entry.objects.filter(
-        _in(queryset, "object_id"), content_type__in=_content_types(queryset.model)
-    )
+    entries = index_entry.objects.filter(content_type__in=_content_types(queryset.model))
     # Rank by the title alone: titles are short and stored inline, while ranking the body
     # meant reading (de-TOASTing) a large tsvector per candidate, most of the query's time.
     # The title column holds the segmented title (search/fields.py).
@@ -113,26 +112,43 @@ def _postgres(compiler, backend, queryset, limit):
     # Title matches first. When there are enough of them the body index is not read at all:
     # for a common word (天文: 40,000 titles, 150,000 bodies at a million activities) the
     # body's bitmap was most of the query.
-    found = _best(entries.filter(title=tsquery).annotate(score=rank), limit)
+    found = _best(entries.filter(title=tsquery).annotate(score=rank), limit, queryset)
     if len(found) < limit:
         # Then activities that mention the words only in their details, newest first.
         body_only = entries.filter(body=tsquery).exclude(title=tsquery)
-        found += _best(body_only.annotate(score=Value(0.0, FloatField())), limit - len(found))
+        body_only = body_only.annotate(score=Value(0.0, FloatField()))
+        found += _best(body_only, limit - len(found), queryset)
     return found
 
 
-def _best(candidates, limit):
-    """The object ids of the best `limit` of at most CANDIDATES rows of `candidates`, by
-    score and then newest first. The rows are scored in the scan that finds them: scoring
-    them in a second pass read each one again through the primary key (5,000 index
-    lookups, half the query's time for a frequent pair of words)."""
+def _best(candidates, limit, queryset):
+    """The object ids of the best `limit` objects of `queryset` among at most CANDIDATES
+    rows of `candidates`, by score and then newest first.
+
+    The rows are scored in the scan that finds them: scoring them in a second pass read
+    each one again through the primary key (5,000 index lookups, half the query's time for
+    a frequent pair of words). They are then sorted, and only then checked against
+    `queryset` (live activities), best first, until `limit` pass: a word in thousands of
+    titles costs about `limit` primary-key probes, not one per candidate."""
     sql, params = candidates.values_list("object_id", "pk", "score")[
         :CANDIDATES
     ].query.sql_with_params()
+    pk = queryset.model._meta.pk
+    output = pk.target_field if pk.is_relation else pk  # a page type's pk is its page_ptr
+    probe, probe_params = (
+        queryset.order_by()
+        .filter(pk=Cast(RawSQL("ranked.object_id", ()), output))
+        .values("pk")
+        .query.sql_with_params()
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT c.object_id FROM ({sql}) AS c(object_id, pk, score) "  # noqa: S608 - Django's compiled SQL
-            "ORDER BY c.score DESC, c.pk DESC LIMIT %s",
-            (*params, limit),
+            # OFFSET 0 keeps the sort below the check, so the LIMIT stops the probes.
+            "SELECT ranked.object_id FROM ("  # noqa: S608 - Django's compiled SQL
+            f"SELECT c.object_id, c.score, c.pk FROM ({sql}) AS c(object_id, pk, score) "
+            "ORDER BY c.score DESC, c.pk DESC OFFSET 0"
+            f") AS ranked WHERE EXISTS ({probe}) "
+            "ORDER BY ranked.score DESC, ranked.pk DESC LIMIT %s",
+            (*params, *probe_params, limit),
         )
         return [row[0] for row in cursor.fetchall()]
