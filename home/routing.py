@@ -6,6 +6,8 @@ eight queries before its own content. Pages whose usual children are of one know
 look the child up as that type in one query, with whatever its page shows already joined;
 anything else falls back to Wagtail's walk."""
 
+import hashlib
+
 from django.db.models import Q
 from django.http.request import split_domain_port
 from wagtail.models import PageViewRestriction, Site
@@ -76,7 +78,9 @@ class FastRoutingMixin:
         if children is None:
             return None
         if self.children_in_site_version:
-            return _site_cached(f"child:{self.pk}:{slug}", children.filter(slug=slug).first)
+            # The segment comes from the URL: any length, any characters.
+            digest = hashlib.sha256(slug.encode("utf-8", "surrogateescape")).hexdigest()
+            return _site_cached(f"child:{self.pk}:{digest}", children.filter(slug=slug).first)
         return children.filter(slug=slug).first()
 
     def route(self, request, path_components):
