@@ -366,21 +366,27 @@ def with_card_data(queryset):
 MAX_SEARCH_HITS = 1000
 
 
-def search_ids(query):
-    """Primary keys of live activities matching the Chinese query, best first. The search
-    runs on live activities alone; the listing's filters then apply to these ids, so any
-    filter combines with any query. search.ranked asks the index table for the best hits
-    in one bounded query (docs/search.md)."""
+def search_ids(query, queryset=None):
+    """Primary keys of the activities of `queryset` (live ones by default) matching the
+    Chinese query, best first, at most MAX_SEARCH_HITS. The listing passes its filtered
+    activities, so the bound applies after the filters: a common word searched in one
+    province returns that province's matches, not its share of the national best.
+    search.ranked asks the index table for the best hits in one bounded query
+    (docs/search.md)."""
     from search.ranked import ranked_ids
     from search.segment import segment_query
 
     if not segment_query(query):
         return []
-    return ranked_ids(ActivityPage.objects.live(), query, MAX_SEARCH_HITS)
+    if queryset is None:
+        queryset = ActivityPage.objects.live()
+    return ranked_ids(queryset, query, MAX_SEARCH_HITS)
 
 
-def by_ids(queryset, ids):
-    return Ranked(queryset, ids)
+def by_ids(queryset, ids, kept=False):
+    """`ids` in their order, as far as `queryset` keeps them; `kept` when they were taken
+    from `queryset` already (search_ids), which saves checking them again."""
+    return Ranked(queryset, ids, kept=list(ids) if kept else None)
 
 
 class Ranked(OrderedResult):
@@ -389,7 +395,7 @@ class Ranked(OrderedResult):
     Ordering the rows in SQL needed a CASE with one branch per hit, evaluated for every
     row (a second per search with a common word). Counts and slices like a queryset."""
 
-    def __init__(self, queryset, ids, transforms=()):
+    def __init__(self, queryset, ids, transforms=(), kept=None):
         # One id list per query: PostgreSQL plans `pk IN (1,000 ids) AND pk IN (20 ids)`
         # as a scan of the whole table.
         self.base = queryset
@@ -397,12 +403,10 @@ class Ranked(OrderedResult):
         self.model = queryset.model
         self.ids = ids
         self.transforms = tuple(transforms)
-        self._kept = None
+        self._kept = kept
 
     def map(self, transform):
-        ranked = Ranked(self.base, self.ids, (*self.transforms, transform))
-        ranked._kept = self._kept
-        return ranked
+        return Ranked(self.base, self.ids, (*self.transforms, transform), self._kept)
 
     def kept(self):
         if self._kept is None:
@@ -434,9 +438,9 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
     query = values.get("q", "")
     sort = values.get("sort") or (SortChoices.RELEVANCE if query else default_sort)
     if query:
-        ids = search_ids(query)
+        ids = search_ids(query, queryset)
         if sort == SortChoices.RELEVANCE:
-            queryset = by_ids(queryset, ids)
+            queryset = by_ids(queryset, ids, kept=True)
         else:
             queryset = order(queryset.filter(pk__in=ids), sort, moment, values.get("state"))
     else:

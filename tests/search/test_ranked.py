@@ -83,3 +83,32 @@ def test_drafts_and_waiting_activities_never_crowd_out_live_ones(pages):
         pages["body_new"].pk,
         pages["body_old"].pk,
     ]
+
+
+def test_filters_apply_before_the_bound(client, pages):
+    """A common word searched in one province returns that province's matches, not its
+    share of the national best MAX_SEARCH_HITS (R28, R29): the listing's filtered
+    activities go into the ranked search."""
+    owner = factories.submitter()
+    image = factories.poster(owner)
+    elsewhere = [
+        factories.activity(
+            owner,
+            publish=True,
+            poster=image,
+            title="陨石科普展",
+            details=PLAIN,
+            province_id="110000",
+            city_id=None,
+        )
+        for _ in range(3)
+    ]
+    with mock.patch("activities.listing.MAX_SEARCH_HITS", 2):
+        national = client.get("/search/", {"q": "陨石"}).content.decode()
+        guangdong = client.get("/search/", {"q": "陨石", "province": "440000"}).content.decode()
+    # Nationally, Beijing's newer title matches fill the two places.
+    assert sum(page.url in national for page in elsewhere) == 2
+    assert not any(page.url in national for page in pages.values())
+    # In Guangdong, its own two best: the title match, then the newest details match.
+    assert pages["title"].url in guangdong and pages["body_new"].url in guangdong
+    assert not any(page.url in guangdong for page in elsewhere)
