@@ -112,3 +112,18 @@ def test_filters_apply_before_the_bound(client, pages):
     # In Guangdong, its own two best: the title match, then the newest details match.
     assert pages["title"].url in guangdong and pages["body_new"].url in guangdong
     assert not any(page.url in guangdong for page in elsewhere)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's bounded passes")
+def test_candidates_are_read_twice_the_limit_first_then_up_to_the_bound(pages):
+    """Reading candidates is what grows with the index. Twice the limit are read first;
+    the full bound only when those were not enough and more may exist."""
+    with CaptureQueriesContext(connection) as queries:
+        assert ranked.ranked_ids(ActivityPage.objects.live(), "陨石", 1) == [pages["title"].pk]
+    assert len(queries) == 1  # one title candidate, and it passed
+    beijing = ActivityPage.objects.live().filter(province_id="110000")
+    with CaptureQueriesContext(connection) as queries:
+        assert ranked.ranked_ids(beijing, "陨石", 1) == []
+    # Titles, then details: each read within twice the limit, then within the bound.
+    assert len(queries) == 4
+    assert all("LIMIT 2" in q["sql"] for q in queries.captured_queries[::2])
