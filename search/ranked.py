@@ -57,12 +57,16 @@ def _content_types(model):
     return get_descendants_content_types_pks(model) or [ContentType.objects.get_for_model(model).pk]
 
 
-def _in(queryset, object_id):
-    """The index entry's object (its id is text in the index) is one of `queryset`'s: a
-    primary-key probe per candidate."""
+def _same_object(queryset, object_id):
+    """`queryset` narrowed to the object whose id (text in the index) is `object_id`."""
     pk = queryset.model._meta.pk
     output = pk.target_field if pk.is_relation else pk  # a page type's pk is its page_ptr
-    return Exists(queryset.order_by().filter(pk=Cast(OuterRef(object_id), output)).values("pk"))
+    return queryset.order_by().filter(pk=Cast(object_id, output)).values("pk")
+
+
+def _in(queryset, object_id):
+    """The index entry's object is one of `queryset`'s: a primary-key probe per candidate."""
+    return Exists(_same_object(queryset, OuterRef(object_id)))
 
 
 def _sqlite(compiler, backend, queryset, limit):
@@ -150,14 +154,9 @@ FIRST_PASS = 2
 def _best_within(candidates, limit, queryset, bound):
     """The best `limit` of the first `bound` candidates, and whether there were no more."""
     sql, params = candidates.values_list("object_id", "pk", "score")[:bound].query.sql_with_params()
-    pk = queryset.model._meta.pk
-    output = pk.target_field if pk.is_relation else pk  # a page type's pk is its page_ptr
-    probe, probe_params = (
-        queryset.order_by()
-        .filter(pk=Cast(RawSQL("ranked.object_id", ()), output))
-        .values("pk")
-        .query.sql_with_params()
-    )
+    probe, probe_params = _same_object(
+        queryset, RawSQL("ranked.object_id", ())
+    ).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             # OFFSET 0 keeps the sort below the check, so the LIMIT stops the probes.
