@@ -181,6 +181,9 @@ class Memory:
         with self._lock:
             self._items.clear()
 
+    def __len__(self):
+        return len(self._items)
+
 
 _versioned = Memory(1_000)
 
@@ -352,8 +355,7 @@ class HotPages:
         return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:pagecache:bumped"
 
     def __init__(self, size=256):
-        self.size = size
-        self._entries = collections.OrderedDict()
+        self._entries = Memory(size)
         self._lock = threading.Lock()
         self._listening = threading.Event()
         self._pid = None
@@ -385,10 +387,7 @@ class HotPages:
         with self._lock:
             if generation != self.generation:
                 return
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self._entries.put(key, entry)
 
     def invalidate(self, announce=True):
         with self._lock:
