@@ -188,20 +188,22 @@ class Memory:
 _versioned = Memory(1_000)
 
 
-def versioned(key, build, timeout):
+def versioned(key, build, timeout, shared=True):
     """The value under `key`, a key that names the content versions the value was built
     from (so it never goes stale, only out of use), built on a miss. Kept in the shared
-    cache and, pickled, in this process too: a request then makes no round trip for it,
-    and gets its own copy to change as it likes. `build` returns None for "nothing"."""
+    cache (unless not `shared`: `build` has its own) and, pickled, in this process too: a
+    request then makes no round trip for it, and gets its own copy to change as it likes.
+    `build` returns None for "nothing"."""
     data = _versioned.get(key)
     if data is not None:
         return pickle.loads(data)  # noqa: S301 - written by this process just below
-    value = cache_get(key)
+    value = cache_get(key) if shared else None
     if value is None:
         value = build()
         if value is None:
             return None
-        cache_set(key, value, timeout)
+        if shared:
+            cache_set(key, value, timeout)
     _versioned.put(key, pickle.dumps(value))
     return value
 

@@ -842,17 +842,17 @@ def qr_svg(url):
     import segno
     from django.utils.safestring import mark_safe
 
-    from .cache import cache_get, cache_set
+    from .cache import versioned
 
-    key = "qr:v1:" + hashlib.sha256(url.encode()).hexdigest()
-    svg = cache_get(key)
-    if svg is None:
+    def build():
         buffer = io.BytesIO()
         segno.make(url, error="m", mask=2).save(
             buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=url
         )
-        svg = buffer.getvalue().decode()
-        cache_set(key, svg, QR_CACHE_SECONDS)
+        return buffer.getvalue().decode()
+
+    # Kept in this process as well as in the shared cache: a round trip per detail page.
+    svg = versioned("qr:v1:" + hashlib.sha256(url.encode()).hexdigest(), build, QR_CACHE_SECONDS)
     return mark_safe(svg)  # noqa: S308 - generated SVG, no user markup
 
 

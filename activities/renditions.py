@@ -50,17 +50,9 @@ def _rendition(image, spec):
     try:
         if _prefetched(image):
             return image.find_existing_rendition(filter_)  # no I/O at all
-        # Read through the cache: written once when found in the database, not per use.
-        focal_point_key = filter_.get_cache_key(image)
-        key = Rendition.construct_cache_key(image, focal_point_key, filter_.spec)
-        found = Rendition.cache_backend.get(key)
+        found = _stored(image, filter_)
         if found is None:
-            found = image.renditions.filter(
-                filter_spec=filter_.spec, focal_point_key=focal_point_key
-            ).first()
-            if found is None:
-                raise Rendition.DoesNotExist
-            Rendition.cache_backend.set(key, found)
+            raise Rendition.DoesNotExist
         found.image = image
         return found
     except Rendition.DoesNotExist:
@@ -69,3 +61,32 @@ def _rendition(image, spec):
         return image.get_rendition(filter_)  # generates it, once
     except OSError:  # includes Wagtail's SourceImageIOError: a missing or unreadable file
         return None
+
+
+def _stored(image, filter_):
+    """The stored rendition, read through the cache (written once when found in the
+    database, not per use) and kept in this process under the site version: a detail
+    page asks for three. A changed image bumps the site version (activities/cache.py);
+    its file name is part of the key all the same."""
+    from .cache import SITE, current_version, versioned
+
+    Rendition = image.get_rendition_model()
+    focal_point_key = filter_.get_cache_key(image)
+    key = Rendition.construct_cache_key(image, focal_point_key, filter_.spec)
+
+    def read():
+        found = Rendition.cache_backend.get(key)
+        if found is None:
+            found = image.renditions.filter(
+                filter_spec=filter_.spec, focal_point_key=focal_point_key
+            ).first()
+            if found is not None:
+                Rendition.cache_backend.set(key, found)
+        if found is not None:
+            found._state.fields_cache.pop("image", None)  # the caller sets its own
+        return found
+
+    version = current_version(SITE)
+    if version is None:
+        return read()
+    return versioned(f"rendition:{version}:{key}:{image.file.name}", read, 0, shared=False)

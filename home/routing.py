@@ -61,6 +61,10 @@ class SiteMiddleware:
             site = _site_cached(f"site:{hostname}:{port}", find)
             if site:
                 request._wagtail_site = site
+                # What Wagtail would read from the shared cache for every page URL built.
+                request._wagtail_cached_site_root_paths = _site_cached(
+                    "root_paths", Site.get_site_root_paths
+                )
         return self.get_response(request)
 
 

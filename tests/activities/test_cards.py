@@ -129,9 +129,13 @@ def test_a_rendition_is_looked_up_once_per_image_object(owner, image):
     renditions.rendition(image, renditions.SHARE)  # generated and cached
     renditions.rendition(image, renditions.CARD)
     fresh = Image.objects.get(pk=image.pk)
+
+    def rendition_reads(read):  # the same cache also holds the page-cache versions
+        return sum("wagtail-rendition" in str(call) for call in read.call_args_list)
+
     with _watching("get") as read:
         first = renditions.rendition(fresh, renditions.SHARE)
         second = renditions.rendition(fresh, renditions.SHARE)
         renditions.rendition(fresh, renditions.CARD)
     assert first is second
-    assert read.call_count == 2  # SHARE once, CARD once
+    assert rendition_reads(read) == 2  # SHARE once, CARD once
