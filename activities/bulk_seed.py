@@ -48,6 +48,8 @@ from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
+from .constants import NEVER_PUBLISHED
+
 VOCABULARY_FILE = Path(__file__).resolve().parent / "data" / "seed_vocabulary.json"
 POSTER_TITLE_PREFIX = "全国科普日共享海报"
 POSTER_COUNT = 20
@@ -574,6 +576,7 @@ ACTIVITY_VALUES = {
     "participation_channel",
     "promotion",
     "name_key",
+    "newest_key",
 }
 CHILD_VALUES = {"id", "sort_order", "organization_id", "name", "page_id"}
 # The child relations the generator fills, with the most units one activity gets.
@@ -795,6 +798,11 @@ def draft_state(page):
         "latest_revision_id": None,
         "latest_revision_created_at": None,
     }
+
+
+def draft_activity(activity):
+    """The activity row as it was when its revision was saved: not yet published."""
+    return {**activity, "newest_key": NEVER_PUBLISHED}
 
 
 def names_of(key, row):
@@ -1156,6 +1164,7 @@ class Generator:
             "participation_channel": rng.choice(v["participation"]) if rng.random() < 0.6 else "",
             "promotion": rng.choice(v["promotion"]) if rng.random() < 0.5 else "",
             "name_key": self.normalize_name(title)[:255],
+            "newest_key": published or NEVER_PUBLISHED,
         }
         host_rows = self._children("host_units", page_id, hosts)
         organizer_rows = self._children("organizer_units", page_id, organizers)
@@ -1276,7 +1285,7 @@ class RowBuilder:
         layout = self.layout
         names = layout.field_names
         values = {"pk": item.page["id"]}
-        for source in (draft_state(item.page), item.activity):
+        for source in (draft_state(item.page), draft_activity(item.activity)):
             for attname, value in source.items():
                 if attname in names:
                     values[names[attname]] = value
@@ -1629,7 +1638,7 @@ def real_page(plan, item):
 
     lookups = plan.lookups
     activity = item.activity
-    page = ActivityPage(**draft_state(item.page), **activity)
+    page = ActivityPage(**draft_state(item.page), **draft_activity(activity))
     # Related objects from memory, so reading them never queries the database.
     for name in ("province", "city", "county", "review_province"):
         code = activity[f"{name}_id"]

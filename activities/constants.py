@@ -8,6 +8,9 @@ POSTER_MAX_BYTES = 10 * 1024 * 1024
 POSTER_FORMATS = frozenset({"jpeg", "jpg", "png", "webp"})
 # The guide advises submitting at least a week before the activity.
 SHORT_NOTICE = datetime.timedelta(days=7)
+# What "newest first" sorts activities never published on (ActivityPage.newest_key):
+# before every real date.
+NEVER_PUBLISHED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # Names at least this similar (difflib ratio of normalised names) draw a warning.
 SIMILAR_NAME_RATIO = 0.85
 HTTP_URL_MESSAGE = _("Enter a full web address starting with http:// or https://.")

@@ -1,6 +1,7 @@
 """The public listing's filters (R28), shared by the listing page, the search page, the
 API, the feeds and the calendar export so they always agree."""
 
+import datetime
 import functools
 import hashlib
 
@@ -156,11 +157,27 @@ def apply_filters(queryset, values, moment=None):
     elif state == ActivityState.ENDED:
         queryset = queryset.filter(end_at__lt=moment)
     # A date range keeps activities that overlap it.
+    # As bounds on the stored times, not on their local dates (end_at__date), which no
+    # index can answer: 3 s for "newest" within a month at a million activities.
     if "from_date" in values:
-        queryset = queryset.filter(end_at__date__gte=values["from_date"])
+        queryset = queryset.filter(end_at__gte=_day_start(values["from_date"]))
     if "to_date" in values:
-        queryset = queryset.filter(start_at__date__lte=values["to_date"])
+        queryset = queryset.filter(start_at__lt=_day_start(values["to_date"], following=True))
     return queryset
+
+
+# The form takes any date from year 1 to 9999, whose neighbouring instants datetime cannot
+# hold; every activity lies well inside these.
+_EARLIEST_DAY, _LATEST_DAY = datetime.date(1900, 1, 1), datetime.date(9000, 1, 1)
+
+
+def _day_start(day, following=False):
+    """Midnight starting `day` (or the day after) in the current time zone, Beijing's for
+    visitors."""
+    day = min(max(day, _EARLIEST_DAY), _LATEST_DAY)
+    if following:
+        day += datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def order(queryset, sort, moment=None, state=None, count_key=None, states=None):
@@ -172,7 +189,9 @@ def order(queryset, sort, moment=None, state=None, count_key=None, states=None):
     as fast at a million activities as at ten thousand (docs/performance.md)."""
     moment = moment or timezone.now()
     if sort == SortChoices.NEWEST:
-        return queryset.order_by("-first_published_at", "-pk")
+        # One segment, for its count kept per content version like the others' (a COUNT
+        # over every activity took 0.4 s at a million, on every request).
+        return Segments(queryset, [("all", Q(), ("-newest_key", "-pk"))], count_key=count_key)
     segments = [
         (ActivityState.ONGOING, Q(start_at__lte=moment, end_at__gte=moment), ("end_at", "pk")),
         (ActivityState.UPCOMING, Q(start_at__gt=moment), ("start_at", "pk")),

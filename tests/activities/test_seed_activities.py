@@ -20,6 +20,7 @@ from wagtail.search.models import IndexEntry
 
 from accounts import roles
 from activities import bulk_seed
+from activities.constants import NEVER_PUBLISHED
 from activities.listing import search_ids
 from activities.models import ActivityIndexPage, ActivityPage
 from activities.states import ReviewState
@@ -35,6 +36,7 @@ PUBLISHING_STATE = {
     "live",
     "has_unpublished_changes",
     "first_published_at",
+    "newest_key",  # its copy on the activity (listing.order)
     "last_published_at",
     "live_revision",
     "latest_revision",
@@ -124,6 +126,8 @@ def test_states_are_spread_and_facts_consistent(seeded):
     assert any(page.end_at < now for page in live)
     assert all(page.first_published_at <= now for page in live)
     for page in pages:
+        # Newest first reads the activity's own copy of its first publication.
+        assert page.newest_key == (page.first_published_at or NEVER_PUBLISHED)
         assert page.review_province_id == (
             page.channel.province_id if page.is_province_reviewed else None
         )
