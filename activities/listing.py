@@ -4,8 +4,10 @@ API, the feeds and the calendar export so they always agree."""
 import datetime
 import functools
 import hashlib
+import time
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import (
     Count,
@@ -237,6 +239,7 @@ class Segments(OrderedResult):
         self.transforms = tuple(transforms)
         self.count_key = count_key
         self._counts = None
+        self._stale = False
 
     def map(self, transform):
         """The same segments with `transform` applied to each queryset read (e.g. joins)."""
@@ -271,28 +274,53 @@ class Segments(OrderedResult):
 
     def counts(self):
         if self._counts is None:
-            key = _count_key(self.count_key, [name for name, *_rest in self.segments])
-            cached = cache_get(key) if key else None
-            if cached is None or len(cached) != len(self.segments):
-                # One pass over the filtered activities counts every segment.
-                totals = self.queryset.order_by().aggregate(
-                    **{
-                        f"n{index}": Count("pk", filter=condition)
-                        for index, (_name, condition, _ordering) in enumerate(self.segments)
-                    }
-                )
-                cached = [totals[f"n{index}"] for index in range(len(self.segments))]
-                if key:
-                    cache_set(key, cached, self.COUNT_SECONDS)
-            self._counts = cached
+            self._counts = self._kept_counts()
         return self._counts
+
+    def _kept_counts(self):
+        """The segment counts, kept per set of filters and content version. When a
+        publication has just made them out of date, the last ones counted for the same
+        filters serve for up to LISTING_RECOUNT_SECONDS: at the September peak a recount
+        per approval and set of filters would be most of the database's work. The total
+        and deep pages may then lag by those seconds' publications; page 1 does not."""
+        names = [name for name, *_rest in self.segments]
+        keys = _count_keys(self.count_key, names)
+        if keys is None:
+            return self._count()
+        exact_key, latest_key = keys
+        found = cache_get(exact_key)
+        if found is not None and len(found) == len(names):
+            return found
+        window = getattr(settings, "LISTING_RECOUNT_SECONDS", 0)
+        if window > 0:
+            latest = cache_get(latest_key) or {"counts": (), "at": 0}
+            recent = 0 <= time.time() - latest["at"] < window
+            if recent and len(latest["counts"]) == len(names):
+                self._stale = True  # page 1 is then read without them (_rows)
+                return latest["counts"]
+        counts = self._count()
+        cache_set(exact_key, counts, self.COUNT_SECONDS)
+        if window > 0:
+            cache_set(latest_key, {"counts": counts, "at": time.time()}, self.COUNT_SECONDS)
+        return counts
+
+    def _count(self):
+        # One pass over the filtered activities counts every segment.
+        totals = self.queryset.order_by().aggregate(
+            **{
+                f"n{index}": Count("pk", filter=condition)
+                for index, (_name, condition, _ordering) in enumerate(self.segments)
+            }
+        )
+        return [totals[f"n{index}"] for index in range(len(self.segments))]
 
     def count(self):
         return sum(self.counts())
 
     def _rows(self, item):
         start, stop = item.start or 0, item.stop
-        if start == 0 and stop is not None and self._counts is None:
+        if start == 0 and stop is not None and (self._counts is None or self._stale):
+            # Exact whatever the counts: what was just published is on page 1 at once.
             return self._head(stop)
         if stop is None:
             stop = self.count()
@@ -318,9 +346,10 @@ class Segments(OrderedResult):
         return self._prefetched(results)
 
 
-def _count_key(identity, segment_names):
-    """A cache key for the segment counts of one set of filters, valid until publishing
-    bumps the listing version (or for a minute, as activities start and end)."""
+def _count_keys(identity, segment_names):
+    """Cache keys for the segment counts of one set of filters: the exact counts, valid
+    until publishing bumps the listing version (or for a minute, as activities start and
+    end), and the latest counted whatever the version."""
     if identity is None:
         return None
     from .cache import current_version
@@ -328,8 +357,10 @@ def _count_key(identity, segment_names):
     version = current_version(LISTING_DEPENDENCY)
     if version is None:
         return None
-    raw = f"{identity}|{segment_names}|{version}"
-    return "listing:count:" + hashlib.sha256(raw.encode()).hexdigest()
+    raw = f"{identity}|{segment_names}"
+    latest = hashlib.sha256(raw.encode()).hexdigest()
+    exact = hashlib.sha256(f"{raw}|{version}".encode()).hexdigest()
+    return "listing:count:" + exact, "listing:count:latest:" + latest
 
 
 def unordered(result):
@@ -470,11 +501,21 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
     return queryset, form, values, sort
 
 
+class ListingPaginator(Paginator):
+    """Django's, except that a page is not cut at the count, which may lag the rows for a
+    few seconds after a publication (Segments); reading past the last row costs nothing."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
 def build(params, root=None, default_sort=SortChoices.START, moment=None):
     """The listing for a request's GET parameters: form, chips, page of cards, count."""
     queryset, form, values, sort = listing_queryset(params, root, default_sort, moment)
     query = values.get("q", "")
-    paginator = Paginator(with_card_data(queryset), PER_PAGE)
+    paginator = ListingPaginator(with_card_data(queryset), PER_PAGE)
     try:
         number = int(params.get("page", 1))
     except (TypeError, ValueError):
@@ -488,7 +529,8 @@ def build(params, root=None, default_sort=SortChoices.START, moment=None):
         "activities": page,
         "paginator": paginator,
         "page_range": paginator.get_elided_page_range(number, on_each_side=2, on_ends=1),
-        "result_count": paginator.count,
+        # Page 1 is read exactly even while the count lags a burst of approvals (Segments).
+        "result_count": max(paginator.count, len(page.object_list) if number == 1 else 0),
         "sort": sort,
         "search_query": query,
         "querystring": querystring_without_page(params),
