@@ -129,9 +129,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # let the planner reorder where it matters. A search for a common word builds a bitmap
     # of ~150,000 index entries: in the default 4 MB of work_mem it turned lossy and every
     # candidate's body was re-read and re-checked (150 ms instead of 60; docs/performance.md).
+    # A sequential scan of a large table starts where the last one stopped: search reads
+    # the first matches of a common word that way (search/ranked.py), and found different
+    # ones on every request, so a reload or the next page showed other activities.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options",
-        os.environ.get("DB_PG_OPTIONS", "-c jit=off -c join_collapse_limit=4 -c work_mem=16MB"),
+        os.environ.get(
+            "DB_PG_OPTIONS",
+            "-c jit=off -c join_collapse_limit=4 -c work_mem=16MB -c synchronize_seqscans=off",
+        ),
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a writer commits; IMMEDIATE avoids "database is
