@@ -4,10 +4,8 @@ API, the feeds and the calendar export so they always agree."""
 import datetime
 import functools
 import hashlib
-import time
 
 from django import forms
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import (
     Count,
@@ -25,7 +23,7 @@ from organizations.models import Organization, Region
 
 from . import renditions
 from .cache import LISTING as LISTING_DEPENDENCY
-from .cache import cache_get, cache_set
+from .cache import recounted
 from .models import ActivityPage, ActivityType
 from .states import ActivityState
 
@@ -278,30 +276,16 @@ class Segments(OrderedResult):
         return self._counts
 
     def _kept_counts(self):
-        """The segment counts, kept per set of filters and content version. When a
-        publication has just made them out of date, the last ones counted for the same
-        filters serve for up to LISTING_RECOUNT_SECONDS: at the September peak a recount
-        per approval and set of filters would be most of the database's work. The total
-        and deep pages may then lag by those seconds' publications; page 1 does not."""
+        """The segment counts, kept per set of filters and content version (and for up to
+        RECOUNT_SECONDS after a publication, activities.cache.recounted). While they lag,
+        the total and deep pages may miss those seconds' publications; page 1 does not."""
         names = [name for name, *_rest in self.segments]
         keys = _count_keys(self.count_key, names)
         if keys is None:
             return self._count()
-        exact_key, latest_key = keys
-        found = cache_get(exact_key)
-        if found is not None and len(found) == len(names):
-            return found
-        window = getattr(settings, "LISTING_RECOUNT_SECONDS", 0)
-        if window > 0:
-            latest = cache_get(latest_key) or {"counts": (), "at": 0}
-            recent = 0 <= time.time() - latest["at"] < window
-            if recent and len(latest["counts"]) == len(names):
-                self._stale = True  # page 1 is then read without them (_rows)
-                return latest["counts"]
-        counts = self._count()
-        cache_set(exact_key, counts, self.COUNT_SECONDS)
-        if window > 0:
-            cache_set(latest_key, {"counts": counts, "at": time.time()}, self.COUNT_SECONDS)
+        counts, self._stale = recounted(*keys, self._count, self.COUNT_SECONDS)
+        if len(counts) != len(names):  # written by another version of this code
+            counts, self._stale = self._count(), False
         return counts
 
     def _count(self):

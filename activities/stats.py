@@ -8,7 +8,10 @@ The report counts every approved activity of a year, so it grows with the site (
 million). ``counts()`` keeps the untranslated counts in the shared cache until the next
 publication: they are keyed on the page cache's *listing* version, which every publish,
 unpublish, take-down, move or delete bumps, and on the *site* version, which changes with
-organizations, regions and types (their names and categories are in the rows).
+organizations, regions and types (their names and categories are in the rows). After a
+publication the last counts serve until they are RECOUNT_SECONDS old
+(``activities.cache.recounted``), so approvals every few seconds at the peak do not mean a
+recount per view.
 """
 
 import datetime
@@ -240,31 +243,33 @@ class Counts:
 GROUPED = (GroupedOnce, Counts)
 
 
-def _counts_key(year, province):
+def _counts_keys(year, province):
     from .cache import LISTING, SITE, current_version
 
     listing, site = current_version(LISTING), current_version(SITE)
     if listing is None or site is None:
         return None
-    return f"stats:counts:v1:{year}:{province or ''}:{listing}:{site}"
+    # The latest counts keep the site version: a renamed organization shows at once.
+    latest = f"stats:counts:latest:v1:{year}:{province or ''}:{site}"
+    return f"stats:counts:v1:{year}:{province or ''}:{listing}:{site}", latest
 
 
 def counts(year, province=None):
     """The grouped counts of `report` for a year (and province), from the cache when no
-    publication happened since they were counted."""
-    from .cache import cache_get, cache_set
+    publication happened since they were counted, or in the RECOUNT_SECONDS after one
+    (activities.cache.recounted)."""
+    from .cache import recounted
 
-    key = _counts_key(year, province)
-    rows = cache_get(key) if key else None
-    if rows is None:
+    def count():
         source = grouped_source(approved_activities(year, province))
         weekly = source if isinstance(source, GroupedOnce) else _with_week(source)
-        rows = {
+        return {
             fields: list(_grouped(weekly if "_week" in fields else source, *fields))
             for fields in FIELD_SETS
         }
-        if key:
-            cache_set(key, rows, COUNTS_SECONDS)
+
+    keys = _counts_keys(year, province)
+    rows = recounted(*keys, count, COUNTS_SECONDS)[0] if keys else count()
     return Counts(rows)
 
 

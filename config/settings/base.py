@@ -192,11 +192,12 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 # With Redis, each process also keeps the pages it served last in memory, dropped on every
 # publication announced over Redis (activities/cache.py HotPages).
 PAGE_CACHE_IN_PROCESS = os.environ.get("PAGE_CACHE_IN_PROCESS", "1") == "1"
-# After a publication, the listing recounts one set of filters at most this often: a count
-# at a million activities takes 0.4-0.5 s, and at the September peak approvals come every
-# few seconds. Between recounts the total shown may lag the rows by the publications of
-# the last seconds (activities/listing.py Segments); 0 recounts after every publication.
-LISTING_RECOUNT_SECONDS = int(os.environ.get("LISTING_RECOUNT_SECONDS", "10"))
+# After a publication, a set of listing filters or a statistics report is recounted at most
+# this often: a count at a million activities takes 0.4-0.9 s, and at the September peak
+# approvals come every few seconds. Between recounts a total shown may lag by the last
+# seconds' publications (page 1 of a listing never does; activities.cache.recounted);
+# 0 recounts after every publication.
+RECOUNT_SECONDS = int(os.environ.get("RECOUNT_SECONDS", "10"))
 # Activity cards each process keeps built (about 1.5 KB each; activities/cards.py); 0: none.
 CARD_MEMORY_SIZE = int(os.environ.get("CARD_MEMORY_SIZE", "20000"))
 

@@ -13,7 +13,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Off unless a test turns it on: the database rolls back between tests, the cache does not.
 PAGE_CACHE_SECONDS = 0
 # Counts follow every publication at once unless a test turns the window on.
-LISTING_RECOUNT_SECONDS = 0
+RECOUNT_SECONDS = 0
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="kepuri-test-media-")
 WAGTAILADMIN_BASE_URL = "http://testserver"

@@ -267,10 +267,10 @@ def _count_queries(client, url):
 
 def test_a_burst_of_approvals_is_recounted_once_per_window(client, owner, image, settings):
     """The September peak: approvals every few seconds. One set of filters is recounted at
-    most every LISTING_RECOUNT_SECONDS (a count takes 0.4 s at a million activities); in
+    most every RECOUNT_SECONDS (a count takes 0.4 s at a million activities); in
     between the total of a long listing may lag, but page 1 shows each new activity at
     once, and the count catches up when the window has passed."""
-    settings.LISTING_RECOUNT_SECONDS = 10
+    settings.RECOUNT_SECONDS = 10
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         add_activities(owner, image, 3, "峰", kinds=("upcoming",))
