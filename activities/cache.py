@@ -152,7 +152,7 @@ def recounted(exact_key, latest_key, count, timeout):
     window = getattr(settings, "RECOUNT_SECONDS", 0)
     if window > 0:
         latest = cache_get(latest_key)
-        if isinstance(latest, dict) and 0 <= time.time() - latest.get("at", 0) < window:
+        if latest is not None and 0 <= time.time() - latest["at"] < window:
             return latest["value"], True
     value = count()
     cache_set(exact_key, value, timeout)

@@ -284,8 +284,6 @@ class Segments(OrderedResult):
         if keys is None:
             return self._count()
         counts, self._stale = recounted(*keys, self._count, self.COUNT_SECONDS)
-        if len(counts) != len(names):  # written by another version of this code
-            counts, self._stale = self._count(), False
         return counts
 
     def _count(self):
