@@ -729,7 +729,7 @@ def _search_shape(backend):
     from .models import ActivityPage
 
     indexer_class = _postgres_indexer_class()
-    row = search_row_class(ActivityPage)({"title": "x"}, "x", "x", 0)
+    row = search_row_class(ActivityPage)({"title": "x"}, "x", "x", 0, "x")
     indexer = indexer_class(row, backend)
     shape = tuple(
         tuple(weight for _text, weight in parts)
@@ -744,16 +744,17 @@ def _search_shape(backend):
 
 def search_row_class(model):
     """A stand-in for a page as the search backend's ObjectIndexer reads it: the model's
-    search fields, field values by attname, and search_title/search_text already
-    segmented (the indexer calls methods but takes plain values as they are)."""
+    search fields, field values by attname, and search_title/search_text/search_filters
+    already computed (the indexer calls methods but takes plain values as they are)."""
 
     class SearchRow:
         _meta = model._meta
 
-        def __init__(self, values, search_title, search_text, pk):
+        def __init__(self, values, search_title, search_text, pk, search_filters=""):
             self.__dict__.update(values)
             self.search_title = search_title
             self.search_text = search_text
+            self.search_filters = search_filters
             self.pk = pk
 
         @staticmethod
@@ -1347,7 +1348,13 @@ class RowBuilder:
         """What the search backend's ObjectIndexer makes of a page with these values:
         (title, body, autocomplete) parts with weights plus title_text and body_text on
         PostgreSQL; the title, autocomplete and body strings on SQLite."""
-        row = self.search_row(values, values["search_title"], values["search_text"], values["id"])
+        row = self.search_row(
+            values,
+            values["search_title"],
+            values["search_text"],
+            values["id"],
+            values["search_filters"],
+        )
         indexer = self.indexer_class(row, self.backend)
         if self.plan.vendor == "postgresql":
             return (
@@ -1364,7 +1371,7 @@ class RowBuilder:
         index column, read off a probe whose values are unique markers. None when it does
         anything else with them; then every row goes through the indexer itself."""
         names = [f.attname for f in self.model._meta.concrete_fields]
-        names += ["search_title", "search_text"]
+        names += ["search_title", "search_text", "search_filters"]
         markers = {name: f"\ue000{number}\ue001" for number, name in enumerate(names)}
         by_marker = {marker: name for name, marker in markers.items()}
 
@@ -1391,6 +1398,7 @@ class RowBuilder:
             "search_title": search_title,
             "search_text": search_text,
         }
+        values["search_filters"] = self.model.search_filters_of(values)
         object_id = str(item.page["id"])
         recipe = self.recipe
         if recipe is None:

@@ -13,4 +13,14 @@ SHORT_NOTICE = datetime.timedelta(days=7)
 NEVER_PUBLISHED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # Names at least this similar (difflib ratio of normalised names) draw a warning.
 SIMILAR_NAME_RATIO = 0.85
+
+# The listing's filters that are one column's value, indexed as words beside the title
+# (search/filters.py): name in the listing's URL -> the activity's attname.
+SEARCH_FILTERS = {
+    "province": "province_id",
+    "type": "activity_type_id",
+    "mode": "mode",
+    "channel": "channel_category",
+    "youth": "is_youth_festival",
+}
 HTTP_URL_MESSAGE = _("Enter a full web address starting with http:// or https://.")

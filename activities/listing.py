@@ -24,6 +24,7 @@ from organizations.models import Organization, Region
 from . import renditions
 from .cache import LISTING as LISTING_DEPENDENCY
 from .cache import recounted
+from .constants import SEARCH_FILTERS
 from .models import ActivityPage, ActivityType
 from .states import ActivityState
 
@@ -398,13 +399,15 @@ def with_card_data(queryset):
 MAX_SEARCH_HITS = 1000
 
 
-def search_ids(query, queryset=None):
+def search_ids(query, queryset=None, values=None):
     """Primary keys of the activities of `queryset` (live ones by default) matching the
     Chinese query, best first, at most MAX_SEARCH_HITS. The listing passes its filtered
     activities, so the bound applies after the filters: a common word searched in one
     province returns that province's matches, not its share of the national best.
     search.ranked asks the index table for the best hits in one bounded query
-    (docs/search.md)."""
+    (docs/search.md). `values`, the filters applied to `queryset`, narrow the candidates
+    through their filter words (search/filters.py)."""
+    from search.filters import filter_words
     from search.ranked import ranked_ids
     from search.segment import segment_query
 
@@ -412,7 +415,9 @@ def search_ids(query, queryset=None):
         return []
     if queryset is None:
         queryset = ActivityPage.objects.live()
-    return ranked_ids(queryset, query, MAX_SEARCH_HITS)
+    values = values or {}
+    words = filter_words({name: values[name] for name in SEARCH_FILTERS if name in values})
+    return ranked_ids(queryset, query, MAX_SEARCH_HITS, words)
 
 
 def by_ids(queryset, ids, kept=False):
@@ -470,7 +475,7 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
     query = values.get("q", "")
     sort = values.get("sort") or (SortChoices.RELEVANCE if query else default_sort)
     if query:
-        ids = search_ids(query, queryset)
+        ids = search_ids(query, queryset, values)
         if sort == SortChoices.RELEVANCE:
             queryset = by_ids(queryset, ids, kept=True)
         else:

@@ -26,7 +26,8 @@ from home.routing import FastRoutingMixin
 from organizations.choosers import OrganizationChooserWidget
 from organizations.forms import REGION_WIDGETS
 from organizations.models import Organization, Region
-from search.fields import with_segmented_title
+from search.fields import FilterWordsField, with_segmented_title
+from search.filters import filter_words
 from search.segment import segment
 
 from . import renditions
@@ -36,6 +37,7 @@ from .constants import (
     POSTER_FORMATS,
     POSTER_MAX_BYTES,
     POSTER_MIN_SIDE,
+    SEARCH_FILTERS,
     SHORT_NOTICE,
     SIMILAR_NAME_RATIO,
     TITLE_MAX_LENGTH,
@@ -436,6 +438,8 @@ class ActivityPage(FastRoutingMixin, Page):
         index.SearchField("search_title", boost=3),
         index.SearchField("search_text"),
         index.AutocompleteField("search_title"),
+        # The listing's equality filters as words beside the title (search/filters.py).
+        FilterWordsField(),
         index.FilterField("province"),
         index.FilterField("activity_type"),
         index.FilterField("mode"),
@@ -482,6 +486,16 @@ class ActivityPage(FastRoutingMixin, Page):
 
     def search_title(self):
         return segment(self.title)
+
+    @staticmethod
+    def search_filters_of(values):
+        """Filter words of an activity whose column values (by attname) are `values`."""
+        return " ".join(
+            filter_words({name: values.get(attname) for name, attname in SEARCH_FILTERS.items()})
+        )
+
+    def search_filters(self):
+        return self.search_filters_of(self.__dict__)
 
     def search_text(self):
         parts = [

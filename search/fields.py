@@ -34,6 +34,24 @@ class SegmentedTitleField(index.SearchField):
     __hash__ = index.SearchField.__hash__
 
 
+class FilterWordsField(index.SearchField):
+    """The object's filter words (search/filters.py), indexed in the title column beside
+    the title: `search_filters()`, or the precomputed value the bulk seeder passes."""
+
+    def __init__(self, **kwargs):
+        super().__init__("title", **kwargs)
+
+    def get_value(self, obj):
+        words = getattr(obj, "search_filters", "")
+        return words() if callable(words) else words
+
+    def __eq__(self, other):
+        # Not the title itself (see SegmentedTitleField.__eq__).
+        return other is self
+
+    __hash__ = index.SearchField.__hash__
+
+
 def with_segmented_title(search_fields):
     """`search_fields` with the title's SearchField replaced by a segmented one (same boost)."""
     return [

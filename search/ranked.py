@@ -29,12 +29,14 @@ from .backends import segment_search_query
 CANDIDATES = 5_000
 
 
-def ranked_ids(queryset, query, limit):
+def ranked_ids(queryset, query, limit, filter_words=()):
     """Primary keys (as ints) of the best `limit` objects of `queryset` matching `query`.
 
     The index also holds drafts and activities waiting for review (the admin searches
     them); the bound applies after `queryset` (live, …) has kept its own, so they never
-    crowd live activities out of the best `limit`."""
+    crowd live activities out of the best `limit`. `filter_words` (search/filters.py) are
+    words every object `queryset` keeps has beside its title: on PostgreSQL the candidates
+    are read among those only."""
     from wagtail.search.backends import get_search_backend
 
     backend = get_search_backend()
@@ -43,7 +45,7 @@ def ranked_ids(queryset, query, limit):
     if vendor == "sqlite" and hasattr(compiler, "build_search_query"):
         ids = _sqlite(compiler, backend, queryset, limit)
     elif vendor == "postgresql" and hasattr(compiler, "build_tsquery"):
-        ids = _postgres(compiler, backend, queryset, limit)
+        ids = _postgres(compiler, backend, queryset, limit, filter_words)
     else:
         results = queryset.only("pk").search(query, order_by_relevance=True)
         return [obj.pk for obj in results[:limit]]
@@ -94,8 +96,8 @@ def _sqlite(compiler, backend, queryset, limit):
     )
 
 
-def _postgres(compiler, backend, queryset, limit):
-    from django.contrib.postgres.search import SearchRank
+def _postgres(compiler, backend, queryset, limit, filter_words=()):
+    from django.contrib.postgres.search import SearchQuery, SearchRank
     from modelsearch.conf import get_app_config
     from modelsearch.query import MatchAll, Not
 
@@ -116,7 +118,13 @@ def _postgres(compiler, backend, queryset, limit):
     # Title matches first. When there are enough of them the body index is not read at all:
     # for a common word (天文: 40,000 titles, 150,000 bodies at a million activities) the
     # body's bitmap was most of the query.
-    found = _best(entries.filter(title=tsquery).annotate(score=rank), limit, queryset)
+    titles = entries.filter(title=tsquery)
+    if filter_words:
+        # One GIN scan of the title index answers both: words and filters together.
+        within = SearchQuery(" ".join(filter_words), search_type="plain", config=config)
+        titles = entries.filter(title=tsquery & within)
+        entries = entries.filter(title=within)
+    found = _best(titles.annotate(score=rank), limit, queryset)
     if len(found) < limit:
         # Then activities that mention the words only in their details, newest first.
         body_only = entries.filter(body=tsquery).exclude(title=tsquery)

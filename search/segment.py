@@ -12,6 +12,8 @@ import threading
 import jieba
 from django.utils.html import strip_tags
 
+from .filters import is_filter_word
+
 jieba.setLogLevel(logging.WARNING)
 
 # Words of this domain jieba's general dictionary may cut apart.
@@ -72,4 +74,5 @@ def segment_html(html):
 
 
 def segment_query(text):
-    return segment(text, limit=MAX_QUERY)
+    # A visitor's query never holds a filter word: they only narrow a listing's search.
+    return " ".join(word for word in words(text, limit=MAX_QUERY) if not is_filter_word(word))

@@ -5,6 +5,7 @@ index entries a re-index would not change — and pending ones must sit in the r
 import io
 import json
 import re
+from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
@@ -24,6 +25,7 @@ from activities.constants import NEVER_PUBLISHED
 from activities.listing import search_ids
 from activities.models import ActivityIndexPage, ActivityPage
 from activities.states import ReviewState
+from search import ranked
 from search.segment import words
 from tests import factories
 
@@ -216,6 +218,16 @@ def test_search_and_listing_find_seeded_activities(seeded, client):
         )
     ]
     assert page.title in cards
+    # Within its province, type and channel: the seeded filter words (search/filters.py).
+    filters = {
+        "q": term,
+        "province": page.province_id,
+        "type": page.activity_type_id,
+        "channel": page.channel_category,
+    }
+    with mock.patch.object(ranked, "CANDIDATES", 1):
+        response = client.get("/search/", filters)
+    assert page in response.context["activities"].object_list
 
     page = live[0]
     response = client.get(
