@@ -436,7 +436,6 @@ class Ranked(OrderedResult):
         # One id list per query: PostgreSQL plans `pk IN (1,000 ids) AND pk IN (20 ids)`
         # as a scan of the whole table.
         self.base = queryset
-        self.queryset = queryset.filter(pk__in=ids)
         self.model = queryset.model
         self.ids = ids
         self.transforms = tuple(transforms)
@@ -444,6 +443,12 @@ class Ranked(OrderedResult):
 
     def map(self, transform):
         return Ranked(self.base, self.ids, (*self.transforms, transform), self._kept)
+
+    @property
+    def queryset(self):
+        # Built when needed only: a filter of 1,000 ids costs milliseconds of Python, and
+        # the search's own ids (kept) never need it.
+        return self.base.filter(pk__in=self.ids)
 
     def kept(self):
         if self._kept is None:
