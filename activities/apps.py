@@ -17,3 +17,10 @@ class ActivitiesConfig(AppConfig):
         from .cache import connect_signals
 
         connect_signals()
+
+        from wagtail.signals import page_published, page_unpublished
+
+        from .models import ActivityPage
+
+        for signal in (page_published, page_unpublished):
+            signal.connect(ActivityPage.sync_listed, dispatch_uid=f"activity_listed_{id(signal)}")

@@ -577,6 +577,7 @@ ACTIVITY_VALUES = {
     "promotion",
     "name_key",
     "newest_key",
+    "listed",
 }
 CHILD_VALUES = {"id", "sort_order", "organization_id", "name", "page_id"}
 # The child relations the generator fills, with the most units one activity gets.
@@ -803,7 +804,7 @@ def draft_state(page):
 
 def draft_activity(activity):
     """The activity row as it was when its revision was saved: not yet published."""
-    return {**activity, "newest_key": NEVER_PUBLISHED}
+    return {**activity, "newest_key": NEVER_PUBLISHED, "listed": False}
 
 
 def names_of(key, row):
@@ -1166,6 +1167,7 @@ class Generator:
             "promotion": rng.choice(v["promotion"]) if rng.random() < 0.5 else "",
             "name_key": self.normalize_name(title)[:255],
             "newest_key": published or NEVER_PUBLISHED,
+            "listed": page["live"],
         }
         host_rows = self._children("host_units", page_id, hosts)
         organizer_rows = self._children("organizer_units", page_id, organizers)

@@ -25,7 +25,7 @@ from . import renditions
 from .cache import LISTING as LISTING_DEPENDENCY
 from .cache import recounted
 from .constants import SEARCH_FILTERS
-from .models import ActivityPage, ActivityType
+from .models import ActivityIndexPage, ActivityPage, ActivityType
 from .states import ActivityState
 
 PER_PAGE = 20
@@ -136,6 +136,22 @@ def public_activities():
     return public(ActivityPage.objects.live())
 
 
+def navigation_queryset(values, root=None, moment=None):
+    """The listing's activities through the activity table alone (its `listed` copy of
+    Wagtail's `live`), for skipping to a deep page; None when the page table must decide:
+    view restrictions exist, or activities live under more than one index page."""
+    from home.routing import restrictions_exist
+
+    if restrictions_exist():
+        return None
+    if root is not None and (
+        not isinstance(root, ActivityIndexPage)
+        or ActivityIndexPage.objects.exclude(pk=root.pk).exists()
+    ):
+        return None
+    return apply_filters(ActivityPage.objects.filter(listed=True), values, moment)
+
+
 def apply_filters(queryset, values, moment=None):
     moment = moment or timezone.now()
     if "province" in values:
@@ -181,7 +197,7 @@ def _day_start(day, following=False):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def order(queryset, sort, moment=None, state=None, count_key=None, states=None):
+def order(queryset, sort, moment=None, state=None, count_key=None, states=None, navigation=None):
     """The listing's order. "Newest" is one indexed sort. The default puts what a visitor
     can still attend first: ongoing activities (ending soonest first), then upcoming ones
     (starting soonest first), then ended ones (most recently ended first). One ORDER BY
@@ -192,7 +208,12 @@ def order(queryset, sort, moment=None, state=None, count_key=None, states=None):
     if sort == SortChoices.NEWEST:
         # One segment, for its count kept per content version like the others' (a COUNT
         # over every activity took 0.4 s at a million, on every request).
-        return Segments(queryset, [("all", Q(), ("-newest_key", "-pk"))], count_key=count_key)
+        return Segments(
+            queryset,
+            [("all", Q(), ("-newest_key", "-pk"))],
+            count_key=count_key,
+            navigation=navigation,
+        )
     segments = [
         (ActivityState.ONGOING, Q(start_at__lte=moment, end_at__gte=moment), ("end_at", "pk")),
         (ActivityState.UPCOMING, Q(start_at__gt=moment), ("start_at", "pk")),
@@ -202,7 +223,7 @@ def order(queryset, sort, moment=None, state=None, count_key=None, states=None):
         states = [state]
     if states:
         segments = [segment for segment in segments if segment[0] in states]
-    return Segments(queryset, segments, count_key=count_key)
+    return Segments(queryset, segments, count_key=count_key, navigation=navigation)
 
 
 class OrderedResult:
@@ -231,18 +252,27 @@ class Segments(OrderedResult):
 
     COUNT_SECONDS = 60
 
-    def __init__(self, queryset, segments, transforms=(), count_key=None):
+    def __init__(self, queryset, segments, transforms=(), count_key=None, navigation=None):
         self.queryset = queryset
         self.model = queryset.model
         self.segments = segments
         self.transforms = tuple(transforms)
         self.count_key = count_key
+        # A callable giving the same activities through this table alone (navigation()),
+        # or None when that cannot be said of them.
+        self.navigation = navigation
         self._counts = None
         self._stale = False
 
     def map(self, transform):
         """The same segments with `transform` applied to each queryset read (e.g. joins)."""
-        return Segments(self.queryset, self.segments, (*self.transforms, transform), self.count_key)
+        return Segments(
+            self.queryset,
+            self.segments,
+            (*self.transforms, transform),
+            self.count_key,
+            self.navigation,
+        )
 
     def _part(self, condition, ordering):
         part = self.queryset.filter(condition).order_by(*ordering)
@@ -254,13 +284,17 @@ class Segments(OrderedResult):
 
     DEFERRED_JOIN_OFFSET = 200
 
-    def _slice(self, part, low, high):
+    def _slice(self, part, low, high, condition=None, ordering=()):
         """Rows low..high of a segment. Deep pages skip thousands of rows: reading only
         their ids (from the index) and then the page's 20 full rows by id keeps the wide
         rows (details, joins) out of the skipped part."""
         if low < self.DEFERRED_JOIN_OFFSET:
             return list(part[low:high])
-        ids = list(part.values_list("pk", flat=True)[low:high])
+        # The rows skipped through the activity table's own indexes when it can; the page's
+        # rows are still read through `part`, with all of its conditions.
+        skipped = self.navigation() if self.navigation is not None else None
+        skipped = part if skipped is None else skipped.filter(condition).order_by(*ordering)
+        ids = list(skipped.values_list("pk", flat=True)[low:high])
         rows = part.filter(pk__in=ids).order_by()
         by_pk = {row.pk: row for row in rows}
         return [by_pk[pk] for pk in ids if pk in by_pk]
@@ -312,7 +346,8 @@ class Segments(OrderedResult):
         for (_name, condition, ordering), size in zip(self.segments, self.counts(), strict=True):
             low, high = max(start - offset, 0), min(stop - offset, size)
             if low < high:
-                results.extend(self._slice(self._part(condition, ordering), low, high))
+                part = self._part(condition, ordering)
+                results.extend(self._slice(part, low, high, condition, ordering))
             offset += size
             if offset >= stop:
                 break
@@ -489,7 +524,13 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
         if sort == SortChoices.RELEVANCE:
             sort = default_sort
         identity = repr((getattr(root, "pk", None), sorted(values.items())))
-        queryset = order(queryset, sort, moment, values.get("state"), count_key=identity)
+
+        def navigation():
+            return navigation_queryset(values, root, moment)
+
+        queryset = order(
+            queryset, sort, moment, values.get("state"), count_key=identity, navigation=navigation
+        )
     return queryset, form, values, sort
 
 
