@@ -4,7 +4,11 @@ Appended to what is there, exactly as the indexer now writes them: on PostgreSQL
 vector is the concatenation of one weighted vector per title field, so appending a vector
 of the words equals indexing afresh; on SQLite the title is the fields' texts joined by
 spaces. Entries of activities that no longer exist are left alone; entries that have the
-words already (indexed by the new code before migrating) are skipped."""
+words already (indexed by the new code before migrating) are skipped.
+
+On PostgreSQL every entry is rewritten: on a large index run `VACUUM FULL
+wagtailsearch_indexentry` afterwards (docs/performance.md), or a common word's candidates,
+read by a sequential scan from the table's start, pass over the dead half first."""
 
 from django.db import migrations
 
