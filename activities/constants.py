@@ -23,4 +23,6 @@ SEARCH_FILTERS = {
     "channel": "channel_category",
     "youth": "is_youth_festival",
 }
+# The activity's dates, indexed as the months they span (search/filters.py).
+SEARCH_DATES = ("start_at", "end_at")
 HTTP_URL_MESSAGE = _("Enter a full web address starting with http:// or https://.")

@@ -4,8 +4,10 @@ API, the feeds and the calendar export so they always agree."""
 import datetime
 import functools
 import hashlib
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import (
     Count,
@@ -434,15 +436,14 @@ def with_card_data(queryset):
 MAX_SEARCH_HITS = 1000
 
 
-def search_ids(query, queryset=None, values=None):
+def search_ids(query, queryset=None, values=None, moment=None):
     """Primary keys of the activities of `queryset` (live ones by default) matching the
     Chinese query, best first, at most MAX_SEARCH_HITS. The listing passes its filtered
     activities, so the bound applies after the filters: a common word searched in one
     province returns that province's matches, not its share of the national best.
     search.ranked asks the index table for the best hits in one bounded query
-    (docs/search.md). `values`, the filters applied to `queryset`, narrow the candidates
-    through their filter words (search/filters.py)."""
-    from search.filters import filter_words
+    (docs/search.md). `values`, the filters applied to `queryset` at `moment`, narrow the
+    candidates through their filter words (search/filters.py)."""
     from search.ranked import ranked_ids
     from search.segment import segment_query
 
@@ -450,9 +451,29 @@ def search_ids(query, queryset=None, values=None):
         return []
     if queryset is None:
         queryset = ActivityPage.objects.live()
-    values = values or {}
-    words = filter_words({name: values[name] for name in SEARCH_FILTERS if name in values})
-    return ranked_ids(queryset, query, MAX_SEARCH_HITS, words)
+    groups = narrowing(values or {}, moment or timezone.now())
+    return ranked_ids(queryset, query, MAX_SEARCH_HITS, groups)
+
+
+def narrowing(values, moment):
+    """Groups of filter words such that every activity these filters keep has at least one
+    word of each group beside its title (search/filters.py)."""
+    from search.filters import filter_words, months_touching
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    groups = [
+        [word]
+        for word in filter_words({name: values[name] for name in SEARCH_FILTERS if name in values})
+    ]
+    if values.get("state") == ActivityState.ONGOING:
+        groups.append(months_touching(moment, moment, zone))
+    if "from_date" in values and "to_date" in values:
+        first = _day_start(values["from_date"])
+        last = _day_start(values["to_date"], following=True) - datetime.timedelta(microseconds=1)
+        months = months_touching(first, last, zone)
+        if months is not None:
+            groups.append(months)
+    return groups
 
 
 def by_ids(queryset, ids, kept=False):
@@ -508,6 +529,7 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
     the valid filters and sort it applied. Shared by the pages, the API and the calendar."""
     form = ActivityFilterForm(params)
     values = form.values()
+    moment = moment or timezone.now()
     queryset = public_activities()
     if root is not None:
         queryset = queryset.child_of(root)
@@ -515,7 +537,7 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
     query = values.get("q", "")
     sort = values.get("sort") or (SortChoices.RELEVANCE if query else default_sort)
     if query:
-        ids = search_ids(query, queryset, values)
+        ids = search_ids(query, queryset, values, moment)
         if sort == SortChoices.RELEVANCE:
             queryset = by_ids(queryset, ids, kept=True)
         else:

@@ -1,6 +1,8 @@
 import difflib
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
@@ -27,7 +29,7 @@ from organizations.choosers import OrganizationChooserWidget
 from organizations.forms import REGION_WIDGETS
 from organizations.models import Organization, Region
 from search.fields import FilterWordsField, with_segmented_title
-from search.filters import filter_words
+from search.filters import object_words
 from search.segment import segment
 
 from . import renditions
@@ -37,6 +39,7 @@ from .constants import (
     POSTER_FORMATS,
     POSTER_MAX_BYTES,
     POSTER_MIN_SIDE,
+    SEARCH_DATES,
     SEARCH_FILTERS,
     SHORT_NOTICE,
     SIMILAR_NAME_RATIO,
@@ -515,7 +518,7 @@ class ActivityPage(FastRoutingMixin, Page):
     def search_filters_of(values):
         """Filter words of an activity whose column values (by attname) are `values`."""
         return " ".join(
-            filter_words({name: values.get(attname) for name, attname in SEARCH_FILTERS.items()})
+            object_words(values, SEARCH_FILTERS, SEARCH_DATES, ZoneInfo(settings.TIME_ZONE))
         )
 
     def search_filters(self):

@@ -35,5 +35,48 @@ def filter_words(filters):
     ]
 
 
+def object_words(values, filters, dates, zone):
+    """Every filter word of an object whose column values (by attname) are `values`:
+    `filters` maps a filter's name to an attname, `dates` names the start and the end."""
+    words = filter_words({name: values.get(attname) for name, attname in filters.items()})
+    start, end = dates
+    return words + month_words(values.get(start), values.get(end), zone)
+
+
 def is_filter_word(word):
     return bool(_FILTER_WORD.match(word))
+
+
+# Dates as words: the months an activity spans, so that a date range or "ongoing" narrows a
+# search the same way. An activity spanning more months than MAX_MONTHS gets LONG instead,
+# and every date-narrowed query accepts LONG: no activity is left out.
+MAX_MONTHS = 12
+LONG = "long"
+
+
+def _month_index(moment, zone):
+    local = moment.astimezone(zone)
+    return local.year * 12 + local.month - 1
+
+
+def _month_word(index):
+    return filter_word("month", f"{index // 12:04d}{index % 12 + 1:02d}")
+
+
+def month_words(start, end, zone):
+    """Words for the months from `start` to `end` (aware datetimes) in `zone`."""
+    if start is None or end is None:
+        return []
+    first, last = _month_index(start, zone), _month_index(end, zone)
+    if not 0 <= last - first < MAX_MONTHS:
+        return [filter_word("month", LONG)]
+    return [_month_word(index) for index in range(first, last + 1)]
+
+
+def months_touching(first, last, zone, limit=2 * MAX_MONTHS):
+    """The words of which an activity overlapping `first`..`last` has at least one; None
+    when the range spans too many months to narrow anything."""
+    low, high = _month_index(first, zone), _month_index(last, zone)
+    if not 0 <= high - low < limit:
+        return None
+    return [*(_month_word(index) for index in range(low, high + 1)), filter_word("month", LONG)]

@@ -35,8 +35,8 @@ def ranked_ids(queryset, query, limit, filter_words=()):
     The index also holds drafts and activities waiting for review (the admin searches
     them); the bound applies after `queryset` (live, …) has kept its own, so they never
     crowd live activities out of the best `limit`. `filter_words` (search/filters.py) are
-    words every object `queryset` keeps has beside its title: on PostgreSQL the candidates
-    are read among those only."""
+    groups of words: every object `queryset` keeps has one word of each group beside its
+    title. On PostgreSQL the candidates are read among those only."""
     from wagtail.search.backends import get_search_backend
 
     backend = get_search_backend()
@@ -121,7 +121,9 @@ def _postgres(compiler, backend, queryset, limit, filter_words=()):
     titles = entries.filter(title=tsquery)
     if filter_words:
         # One GIN scan of the title index answers both: words and filters together.
-        within = SearchQuery(" ".join(filter_words), search_type="plain", config=config)
+        # Filter words are [0-9a-z] only (search/filters.py): safe as tsquery syntax.
+        words = " & ".join("(" + " | ".join(group) + ")" for group in filter_words)
+        within = SearchQuery(words, search_type="raw", config=config)
         titles = entries.filter(title=tsquery & within)
         entries = entries.filter(title=within)
     found = _best(titles.annotate(score=rank), limit, queryset)

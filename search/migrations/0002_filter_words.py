@@ -16,8 +16,12 @@ BATCH = 5_000
 
 
 def add_filter_words(apps, schema_editor):
-    from activities.constants import SEARCH_FILTERS
-    from search.filters import PREFIX, filter_words
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from activities.constants import SEARCH_DATES, SEARCH_FILTERS
+    from search.filters import PREFIX, object_words
 
     content_type = apps.get_model("contenttypes", "ContentType")
     activity = apps.get_model("activities", "ActivityPage")
@@ -27,7 +31,8 @@ def add_filter_words(apps, schema_editor):
         return
     connection = schema_editor.connection
     table = entry._meta.db_table
-    columns = ["page_ptr_id", *SEARCH_FILTERS.values()]
+    columns = ["page_ptr_id", *SEARCH_FILTERS.values(), *SEARCH_DATES]
+    zone = ZoneInfo(settings.TIME_ZONE)
     last = 0
     while True:
         rows = list(
@@ -40,7 +45,8 @@ def add_filter_words(apps, schema_editor):
         last = rows[-1][0]
         batch = []
         for pk, *values in rows:
-            words = " ".join(filter_words(dict(zip(SEARCH_FILTERS, values, strict=True))))
+            values = dict(zip(columns[1:], values, strict=True))
+            words = " ".join(object_words(values, SEARCH_FILTERS, SEARCH_DATES, zone))
             if words:
                 batch.append((str(pk), words))
         if not batch:
