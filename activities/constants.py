@@ -15,13 +15,14 @@ NEVER_PUBLISHED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 SIMILAR_NAME_RATIO = 0.85
 
 # The listing's filters that are one column's value, indexed as words beside the title
-# (search/filters.py): name in the listing's URL -> the activity's attname.
+# (search/filters.py): name in the listing's URL -> the activity's attname (or lookup).
 SEARCH_FILTERS = {
     "province": "province_id",
     "type": "activity_type_id",
     "mode": "mode",
     "channel": "channel_category",
     "youth": "is_youth_festival",
+    "recommended": "nomination__recommended",
 }
 # The activity's dates, indexed as the months they span (search/filters.py).
 SEARCH_DATES = ("start_at", "end_at")

@@ -522,7 +522,14 @@ class ActivityPage(FastRoutingMixin, Page):
         )
 
     def search_filters(self):
-        return self.search_filters_of(self.__dict__)
+        values = dict(self.__dict__)
+        # Marked by national moderators with one UPDATE, which re-indexes the activities
+        # it marks (nomination_views.mark).
+        # An object not saved yet (the bulk seeder's self-check builds one) has none.
+        values["nomination__recommended"] = not self._state.adding and (
+            Nomination.objects.filter(page_id=self.pk, recommended=True).exists()
+        )
+        return self.search_filters_of(values)
 
     def search_text(self):
         parts = [

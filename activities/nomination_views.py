@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from wagtail.images.models import Image
+from wagtail.search import index as search_index
 
 from accounts import roles
 
@@ -232,12 +233,17 @@ def mark(nominations, user, recommended, note=""):
         raise PermissionError
     if recommended:
         nominations = nominations.filter(is_complete=True)
-    return nominations.update(
+    pages = list(nominations.values_list("page_id", flat=True))
+    changed = nominations.update(
         recommended=recommended,
         recommendation_note=note or "",
         marked_by=user,
         marked_at=timezone.now(),
     )
+    # "Recommended" is a filter word beside the title (search/filters.py).
+    for page in ActivityPage.objects.filter(pk__in=pages):
+        search_index.insert_or_update_object(page)
+    return changed
 
 
 def nomination_list_view(request):

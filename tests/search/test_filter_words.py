@@ -16,7 +16,9 @@ from django.utils import timezone
 from wagtail.search import index as search_index
 from wagtail.search.models import IndexEntry
 
-from activities.models import ActivityPage
+from accounts import roles
+from activities.models import ActivityPage, Nomination
+from activities.nomination_views import mark
 from search import ranked
 from search.fields import FilterWordsField
 from search.filters import filter_word, filter_words, month_words, months_touching
@@ -170,6 +172,25 @@ def test_a_search_of_ongoing_activities_or_of_a_month_finds_them_beyond_the_cand
         ranged = client.get("/search/", {"q": "陨石", **month}).content.decode()
     for page in (ongoing, in_details, long_one):
         assert page.url in current and page.url in ranged
+
+
+def test_a_search_of_recommended_activities_finds_them_beyond_the_candidates(client):
+    """Recommendations are written by one UPDATE (nomination_views.mark), which re-indexes
+    the activities it marks: recommended ones get the word, unmarked ones lose it."""
+    owner = factories.submitter()
+    image = factories.poster(owner)
+    for _ in range(5):
+        factories.activity(owner, publish=True, poster=image, title="陨石科普展", details=PLAIN)
+    best = factories.activity(owner, publish=True, poster=image, title="陨石知识讲座")
+    Nomination.objects.create(page=best, is_complete=True)
+    moderator = factories.user(roles.NATIONAL_MODERATORS)
+    assert mark(Nomination.objects.filter(page=best), moderator, True) == 1
+    assert "kpfrecommended1" in entry_of(best)[1].split()
+    with mock.patch.object(ranked, "CANDIDATES", 3), mock.patch.object(ranked, "FIRST_PASS", 1):
+        html = client.get("/search/", {"q": "陨石", "recommended": "1"}).content.decode()
+    assert best.url in html
+    mark(Nomination.objects.filter(page=best), moderator, False)
+    assert "kpfrecommended1" not in entry_of(best)[1].split()
 
 
 def test_an_activity_moved_to_another_province_is_found_there_only(client):
