@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import (
     Count,
     F,
+    Max,
     Prefetch,
     Q,
     prefetch_related_objects,
@@ -465,8 +466,15 @@ def narrowing(values, moment):
         [word]
         for word in filter_words({name: values[name] for name in SEARCH_FILTERS if name in values})
     ]
-    if values.get("state") == ActivityState.ONGOING:
+    state = values.get("state")
+    if state == ActivityState.ONGOING:
         groups.append(months_touching(moment, moment, zone))
+    elif state == ActivityState.UPCOMING:
+        # Every upcoming activity starts between now and the latest start of all.
+        latest = ActivityPage.objects.aggregate(latest=Max("start_at"))["latest"]
+        months = months_touching(moment, latest, zone) if latest and latest > moment else None
+        if months is not None:
+            groups.append(months)
     if "from_date" in values and "to_date" in values:
         first = _day_start(values["from_date"])
         last = _day_start(values["to_date"], following=True) - datetime.timedelta(microseconds=1)

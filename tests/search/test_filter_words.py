@@ -135,7 +135,7 @@ def test_a_search_within_a_province_finds_its_matches_beyond_the_national_candid
     assert in_title.url not in online and in_details.url not in online
 
 
-def test_a_search_of_ongoing_activities_or_of_a_month_finds_them_beyond_the_candidates(
+def test_searches_of_ongoing_or_upcoming_activities_or_of_a_month_find_them_all(
     client,
 ):
     """State and dates are not columns of equal values, but the months an activity spans
@@ -165,13 +165,22 @@ def test_a_search_of_ongoing_activities_or_of_a_month_finds_them_beyond_the_cand
     in_details = make("周末社区活动", now - day, now + day, "<p>讲解陨石的来历。</p>")
     # Spans three years: LONG, found by any date-narrowed search.
     long_one = make("陨石长期展览", now - 400 * day, now + 700 * day)
+    upcoming = [
+        make("陨石观测预告", now + 10 * day, now + 11 * day),
+        make("陨石研学营", now + 100 * day, now + 500 * day),  # LONG
+    ]
     today = timezone.localdate()
     month = {"from": (today - 3 * day).isoformat(), "to": (today + 3 * day).isoformat()}
-    with mock.patch.object(ranked, "CANDIDATES", 3), mock.patch.object(ranked, "FIRST_PASS", 1):
+    # Five ended title matches come first; the narrowed searches have at most four.
+    with mock.patch.object(ranked, "CANDIDATES", 5), mock.patch.object(ranked, "FIRST_PASS", 1):
         current = client.get("/search/", {"q": "陨石", "state": "ongoing"}).content.decode()
         ranged = client.get("/search/", {"q": "陨石", **month}).content.decode()
+        coming = client.get("/search/", {"q": "陨石", "state": "upcoming"}).content.decode()
     for page in (ongoing, in_details, long_one):
         assert page.url in current and page.url in ranged
+        assert page.url not in coming
+    for page in upcoming:
+        assert page.url in coming and page.url not in current
 
 
 def test_a_search_of_recommended_activities_finds_them_beyond_the_candidates(client):
