@@ -148,6 +148,16 @@ class ActivityIndexPage(FastRoutingMixin, Page):
         return self.get_workflow() is not None
 
 
+# The listing's equality filters, as columns (listing.apply_filters).
+LISTED_FILTER_COLUMNS = [
+    "province",
+    "activity_type",
+    "mode",
+    "channel_category",
+    "is_youth_festival",
+]
+
+
 class ActivityPage(FastRoutingMixin, Page):
     """A key activity (重点活动) with every item the publishing guide asks for (R6–R14)."""
 
@@ -486,21 +496,24 @@ class ActivityPage(FastRoutingMixin, Page):
             models.Index(
                 fields=["activity_type", "newest_key", "page_ptr"], name="activity_type_newest"
             ),
-            # Deep pages of the unfiltered listing, by segment (listing.Segments._slice).
+            # Deep pages of the listing, by segment order (listing.Segments._slice), with
+            # the equality filters' columns included: skipping past a filtered listing's
+            # first 10,000 is then an index-only scan whatever the filters.
             models.Index(
                 fields=["end_at", "page_ptr"],
-                include=["start_at"],
+                include=["start_at", *LISTED_FILTER_COLUMNS],
                 condition=models.Q(listed=True),
                 name="activity_listed_end",
             ),
             models.Index(
                 fields=["start_at", "page_ptr"],
+                include=["end_at", *LISTED_FILTER_COLUMNS],
                 condition=models.Q(listed=True),
                 name="activity_listed_start",
             ),
             models.Index(
                 fields=["newest_key", "page_ptr"],
-                include=["end_at", "start_at"],
+                include=["end_at", "start_at", *LISTED_FILTER_COLUMNS],
                 condition=models.Q(listed=True),
                 name="activity_listed_newest",
             ),
