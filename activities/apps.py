@@ -22,5 +22,5 @@ class ActivitiesConfig(AppConfig):
 
         from .models import ActivityPage
 
-        for signal in (page_published, page_unpublished):
-            signal.connect(ActivityPage.sync_listed, dispatch_uid=f"activity_listed_{id(signal)}")
+        page_published.connect(ActivityPage.sync_listed, dispatch_uid="activity_listed_pub")
+        page_unpublished.connect(ActivityPage.sync_listed, dispatch_uid="activity_listed_unpub")

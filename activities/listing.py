@@ -287,7 +287,7 @@ class Segments(OrderedResult):
 
     DEFERRED_JOIN_OFFSET = 200
 
-    def _slice(self, part, low, high, condition=None, ordering=()):
+    def _slice(self, part, low, high, condition, ordering):
         """Rows low..high of a segment. Deep pages skip thousands of rows: reading only
         their ids (from the index) and then the page's 20 full rows by id keeps the wide
         rows (details, joins) out of the skipped part."""
@@ -555,6 +555,8 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
             sort = default_sort
         identity = repr((getattr(root, "pk", None), sorted(values.items())))
 
+        # Asked once per result, only when a deep page is read.
+        @functools.cache
         def navigation():
             return navigation_queryset(values, root, moment)
 

@@ -148,14 +148,8 @@ class ActivityIndexPage(FastRoutingMixin, Page):
         return self.get_workflow() is not None
 
 
-# The listing's equality filters, as columns (listing.apply_filters).
-LISTED_FILTER_COLUMNS = [
-    "province",
-    "activity_type",
-    "mode",
-    "channel_category",
-    "is_youth_festival",
-]
+# The listing's equality filters that are this table's columns (not a join's).
+LISTED_FILTER_COLUMNS = [column for column in SEARCH_FILTERS.values() if "__" not in column]
 
 
 class ActivityPage(FastRoutingMixin, Page):

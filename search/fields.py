@@ -45,12 +45,6 @@ class FilterWordsField(index.SearchField):
         words = getattr(obj, "search_filters", "")
         return words() if callable(words) else words
 
-    def __eq__(self, other):
-        # Not the title itself (see SegmentedTitleField.__eq__).
-        return other is self
-
-    __hash__ = index.SearchField.__hash__
-
 
 def with_segmented_title(search_fields):
     """`search_fields` with the title's SearchField replaced by a segmented one (same boost)."""

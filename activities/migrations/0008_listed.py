@@ -38,14 +38,14 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='activitypage',
-            index=models.Index(condition=models.Q(('listed', True)), fields=['end_at', 'page_ptr'], include=('start_at', 'province', 'activity_type', 'mode', 'channel_category', 'is_youth_festival'), name='activity_listed_end'),
+            index=models.Index(condition=models.Q(('listed', True)), fields=['end_at', 'page_ptr'], include=('start_at', 'province_id', 'activity_type_id', 'mode', 'channel_category', 'is_youth_festival'), name='activity_listed_end'),
         ),
         migrations.AddIndex(
             model_name='activitypage',
-            index=models.Index(condition=models.Q(('listed', True)), fields=['start_at', 'page_ptr'], include=('end_at', 'province', 'activity_type', 'mode', 'channel_category', 'is_youth_festival'), name='activity_listed_start'),
+            index=models.Index(condition=models.Q(('listed', True)), fields=['start_at', 'page_ptr'], include=('end_at', 'province_id', 'activity_type_id', 'mode', 'channel_category', 'is_youth_festival'), name='activity_listed_start'),
         ),
         migrations.AddIndex(
             model_name='activitypage',
-            index=models.Index(condition=models.Q(('listed', True)), fields=['newest_key', 'page_ptr'], include=('end_at', 'start_at', 'province', 'activity_type', 'mode', 'channel_category', 'is_youth_festival'), name='activity_listed_newest'),
+            index=models.Index(condition=models.Q(('listed', True)), fields=['newest_key', 'page_ptr'], include=('end_at', 'start_at', 'province_id', 'activity_type_id', 'mode', 'channel_category', 'is_youth_festival'), name='activity_listed_newest'),
         ),
     ]
