@@ -12,6 +12,7 @@ from accounts.views import AccountView
 from activities.api import is_page_id
 from home.views import switch_language
 from search import views as search_views
+from workflow import reports as workflow_reports
 
 # A database error outside a view (a middleware saving the session) is an outage: 503.
 handler500 = "config.views.server_error"
@@ -32,6 +33,8 @@ urlpatterns = [
         require_admin_access(AccountView.as_view()),
         name="wagtailadmin_account",
     ),
+    # Wagtail's workflow reports, with a query that answers at a million activities.
+    *workflow_reports.urlpatterns(),
     path("admin/", include(wagtailadmin_urls)),
     re_path(r"^documents/(\d+)/(.*)$", serve_document),
     path("documents/", include(wagtaildocs_urls)),
