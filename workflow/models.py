@@ -11,9 +11,10 @@ import logging
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import CharField
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -221,6 +222,21 @@ class ReviewTask(AbstractGroupApprovalTask):
         return users
 
 
+def for_activities(task_states, activities):
+    """The task states among `task_states` whose page is one of `activities`, each looking
+    up its own activity by primary key. `object_id IN (the activities' ids as text)` read
+    and hashed every activity of a province or a channel category first: 0.3-1.5 s per
+    review desk at a million activities."""
+    page_type = ContentType.objects.get_for_model(Page)
+    if "review_activity_pk" not in task_states.query.annotations:
+        # CASE first: only a page's object_id is cast; other objects' keys may not be numbers.
+        page_id = Case(
+            When(workflow_state__base_content_type=page_type, then=F("workflow_state__object_id"))
+        )
+        task_states = task_states.alias(review_activity_pk=Cast(page_id, BigIntegerField()))
+    return task_states.filter(Exists(activities.filter(pk=OuterRef("review_activity_pk"))))
+
+
 class ProvinceApprovalTask(ReviewTask):
     """省级审核: only moderators of the channel organization's province (R20)."""
 
@@ -239,12 +255,8 @@ class ProvinceApprovalTask(ReviewTask):
 
         if user.province_id is None:
             return TaskState.objects.none()
-        pages = ActivityPage.objects.filter(review_province_id=user.province_id).values(
-            pk_text=Cast("pk", output_field=CharField())
-        )
-        return task_states.filter(
-            workflow_state__base_content_type__model="page",
-            workflow_state__object_id__in=pages,
+        return for_activities(
+            task_states, ActivityPage.objects.filter(review_province_id=user.province_id)
         )
 
     def filter_notified(self, users, page):

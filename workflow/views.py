@@ -3,7 +3,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, CharField, OuterRef, Subquery
+from django.db.models import BigIntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,7 +16,7 @@ from wagtail.models import Page, TaskState
 from activities.models import ActivityPage, ActivityType
 from organizations.models import Organization, Region
 
-from .models import RejectReason
+from .models import RejectReason, for_activities
 from .takedown import can_take_down, open_take_down, restore, take_down
 
 
@@ -69,10 +69,7 @@ class ModerationFilterSet(WagtailFilterSet):
     def filter_activity(self, queryset, name, value):
         field = {"province": "review_province"}.get(name, name)
         value = getattr(value, "pk", value)
-        ids = ActivityPage.objects.filter(**{field: value}).values(
-            pk_text=Cast("pk", output_field=CharField())
-        )
-        return queryset.filter(workflow_state__object_id__in=ids)
+        return for_activities(queryset, ActivityPage.objects.filter(**{field: value}))
 
 
 class BulkActionForm(forms.Form):
