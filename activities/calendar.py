@@ -15,7 +15,7 @@ from wagtail.models import Site
 
 from .api import is_page_id, listing_queryset
 from .feeds import place
-from .listing import public_activities, unordered
+from .listing import OrderedResult, public_activities
 
 TZID = "Asia/Shanghai"
 BEIJING = ZoneInfo(TZID)
@@ -99,12 +99,23 @@ def activity_calendar(request, pk):
     return calendar_response(calendar, f"activity-{page.pk}.ics")
 
 
+def _with_place_of(result):
+    if isinstance(result, OrderedResult):
+        return result.map(_with_place)
+    return _with_place(result)
+
+
 @require_GET
 def activities_calendar(request):
-    """/activities/calendar.ics: the listing's activities for the same GET parameters, by
-    start, at most MAX_EVENTS."""
-    pages = _with_place(unordered(listing_queryset(request.GET)))
-    pages = pages.order_by("start_at", "pk")[:MAX_EVENTS]
+    """/activities/calendar.ics: the listing's activities for the same GET parameters, the
+    first MAX_EVENTS of the listing's order (what is on now, then soonest to come, then
+    most recently ended; best first for a search), written by start.
+
+    Taking the MAX_EVENTS earliest starts gave a subscriber the oldest activities of past
+    campaigns and, at a million activities, read past every one that had ended to find
+    those on now (2.7 s for state=ongoing)."""
+    pages = _with_place_of(listing_queryset(request.GET))[:MAX_EVENTS]
+    pages = sorted(pages, key=lambda page: (page.start_at, page.pk))
     calendar = new_calendar(_("National Science Day activities"))
     host = uid_host(request)
     for page in pages:

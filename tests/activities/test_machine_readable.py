@@ -23,6 +23,8 @@ from organizations.models import Organization
 from tests import factories
 from workflow.takedown import take_down
 
+from .conftest import titles
+
 pytestmark = pytest.mark.django_db
 
 # Inside the default campaign window, so submissions for review are open.
@@ -366,14 +368,21 @@ def test_activity_calendar_is_404_unless_live(client, seeded):
 
 
 def test_calendar_feed_holds_live_activities_by_start(client, seeded, monkeypatch):
-    """R31: the all-activities calendar, ordered by start, capped."""
+    """R31: the all-activities calendar, written by start, capped to the first of the
+    listing's order: what is on now and soonest to come, not the oldest starts of past
+    campaigns (which also read past every ended activity: 2.7 s at a million, #8)."""
     by_start = sorted(seeded["live"], key=lambda p: p.start_at)
     response = client.get("/activities/calendar.ics")
     assert "filename=" in response["Content-Disposition"]
     assert _ics_uids(client, {}) == [_uid(page) for page in by_start]
 
     monkeypatch.setattr(activity_calendar, "MAX_EVENTS", 3)
-    assert _ics_uids(client, {}) == [_uid(page) for page in by_start[:3]]
+    listed = titles(client.get("/activities/"))[:3]
+    first = [page for page in by_start if page.title in listed]
+    assert len(first) == 3
+    assert _ics_uids(client, {}) == [_uid(page) for page in first]
+    # The oldest start (an ended activity) is not among them.
+    assert _uid(by_start[0]) not in _ics_uids(client, {})
 
 
 # Filters agree with the listing (R28, R29) ---------------------------------------------
