@@ -1,21 +1,48 @@
 """Machine-readable endpoints (R31): the Wagtail API v2 router, feeds, iCalendar,
 sitemap.xml and robots.txt. Included by config/urls.py before Wagtail's catch-all."""
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import path
 from django.views.generic import TemplateView
+from wagtail.api.v2.filters import SearchFilter
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.contrib.sitemaps import views as sitemap_views
 
-from activities import calendar, feeds
+from activities import calendar, feeds, listing
 from activities.api import ActivitiesAPIViewSet, is_page_id
 from activities.sitemaps import SITEMAPS
+from search.ranked import ranked_ids
+
+
+class RankedSearchFilter(SearchFilter):
+    """?search= through the bounded ranked search (search/ranked.py) instead of Wagtail's
+    generic one, which matched every index entry's title and body together: 11 s for
+    /api/v2/pages/?search=机器人 at a million activities, for anyone. The best
+    MAX_SEARCH_HITS, by relevance unless ?order= is given (then in that order)."""
+
+    def filter_queryset(self, request, queryset, view):
+        if "search" not in request.GET:
+            return queryset
+        if not getattr(settings, "WAGTAILAPI_SEARCH_ENABLED", True):
+            raise BadRequestError("search is disabled")
+        ids = ranked_ids(queryset, request.GET["search"], listing.MAX_SEARCH_HITS)
+        if "order" in request.GET:
+            return queryset.filter(pk__in=ids)
+        return listing.by_ids(queryset, ids, kept=True)
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
     """Wagtail's pages endpoint (live, public pages only), except that an impossible id
-    (find/?id=abc, a 30-digit number) or path is a 404 instead of a server error."""
+    (find/?id=abc, a 30-digit number) or path is a 404 instead of a server error, and
+    that ?search= is the bounded ranked search."""
+
+    filter_backends = [
+        RankedSearchFilter if backend is SearchFilter else backend
+        for backend in PagesAPIViewSet.filter_backends
+    ]
 
     def get_object(self):
         if not is_page_id(self.kwargs.get("pk")):
