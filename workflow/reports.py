@@ -9,39 +9,32 @@ database connection) with 1,000,000 activities. Any submitter can open these rep
 (Wagtail asks for add, change or publish permission). Here each state looks up its own
 page by primary key: an index probe per state."""
 
-from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, When
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Q
 from wagtail.admin.views.reports import workflows
 from wagtail.models import Page, TaskState, WorkflowState
-from wagtail.models.pages import get_default_page_content_type
 from wagtail.permissions import policy_registry
+
+from .models import page_id_of
 
 
 def _editable(request, prefix=""):
     """The states (or task states, through `prefix`) whose page `request.user` may edit,
-    or whose object is of a model the user may edit: Wagtail's rule."""
-    page_type = get_default_page_content_type().id
+    or whose object is of a model the user may edit: Wagtail's rule. The queryset must be
+    annotated with `report_page_id=page_id_of(prefix)`."""
     policy = policy_registry.get_by_type(Page)
     pages = policy.instances_user_has_permission_for(request.user, "change")
-    # Only a page's object_id is cast (CASE decides first): other objects may have keys
-    # that are not numbers.
-    page_id = Cast(
-        Case(When(**{f"{prefix}base_content_type_id": page_type}, then=F(f"{prefix}object_id"))),
-        BigIntegerField(),
-    )
     editable_page = Exists(pages.filter(pk=OuterRef("report_page_id")))
     editable_object = Q(
         **{f"{prefix}content_type_id__in": workflows.get_editable_content_type_ids(request)}
     )
-    return page_id, editable_page | editable_object
+    return editable_page | editable_object
 
 
 class WorkflowReportView(workflows.WorkflowView):
     def get_queryset(self):
-        page_id, editable = _editable(self.request)
         return (
-            WorkflowState.objects.annotate(report_page_id=page_id)
-            .filter(editable)
+            WorkflowState.objects.annotate(report_page_id=page_id_of())
+            .filter(_editable(self.request))
             .select_related("workflow", "requested_by")
             .prefetch_related("content_object", "content_object__latest_revision")
             .order_by("-created_at")
@@ -50,10 +43,10 @@ class WorkflowReportView(workflows.WorkflowView):
 
 class WorkflowTasksReportView(workflows.WorkflowTasksView):
     def get_queryset(self):
-        page_id, editable = _editable(self.request, prefix="workflow_state__")
+        prefix = "workflow_state__"
         return (
-            TaskState.objects.annotate(report_page_id=page_id)
-            .filter(editable)
+            TaskState.objects.annotate(report_page_id=page_id_of(prefix))
+            .filter(_editable(self.request, prefix))
             .select_related("workflow_state", "task")
             .prefetch_related(
                 "workflow_state__content_object",
