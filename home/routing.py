@@ -13,6 +13,7 @@ from django.http.request import split_domain_port
 from wagtail.models import PageViewRestriction, Site
 
 from activities.cache import LISTING, SITE, current_version, read_versions, versioned
+from home.compiled import CompiledQuery
 
 ROUTING_SECONDS = 3600
 
@@ -68,6 +69,13 @@ class SiteMiddleware:
         return self.get_response(request)
 
 
+def _child(parent, slug):
+    return parent.direct_children().filter(slug=slug).order_by("path")[:1]
+
+
+_CHILD_QUERIES = {}
+
+
 class FastRoutingMixin:
     def direct_children(self):
         """A queryset of specific children to try first, or None."""
@@ -85,7 +93,12 @@ class FastRoutingMixin:
             # The segment comes from the URL: any length, any characters.
             digest = hashlib.sha256(slug.encode("utf-8", "surrogateescape")).hexdigest()
             return _site_cached(f"child:{self.pk}:{digest}", children.filter(slug=slug).first)
-        return children.filter(slug=slug).first()
+        query = _CHILD_QUERIES.get(type(self))
+        if query is None:
+            query = _CHILD_QUERIES[type(self)] = CompiledQuery(children.model, _child, slug=str)
+        # The parent's place in the tree is in the SQL (child_of).
+        found = query.run((self.pk, self.path, self.depth), self, slug=slug)
+        return found[0] if found else None
 
     def route(self, request, path_components):
         if path_components:
