@@ -48,7 +48,7 @@ from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
-from .constants import NEVER_PUBLISHED
+from .constants import NEVER_PUBLISHED, newest_rank
 
 VOCABULARY_FILE = Path(__file__).resolve().parent / "data" / "seed_vocabulary.json"
 POSTER_TITLE_PREFIX = "全国科普日共享海报"
@@ -577,6 +577,7 @@ ACTIVITY_VALUES = {
     "promotion",
     "name_key",
     "newest_key",
+    "newest_rank",
     "listed",
 }
 CHILD_VALUES = {"id", "sort_order", "organization_id", "name", "page_id"}
@@ -804,7 +805,12 @@ def draft_state(page):
 
 def draft_activity(activity):
     """The activity row as it was when its revision was saved: not yet published."""
-    return {**activity, "newest_key": NEVER_PUBLISHED, "listed": False}
+    return {
+        **activity,
+        "newest_key": NEVER_PUBLISHED,
+        "newest_rank": newest_rank(NEVER_PUBLISHED, activity["page_ptr_id"]),
+        "listed": False,
+    }
 
 
 def names_of(key, row):
@@ -1167,6 +1173,7 @@ class Generator:
             "promotion": rng.choice(v["promotion"]) if rng.random() < 0.5 else "",
             "name_key": self.normalize_name(title)[:255],
             "newest_key": published or NEVER_PUBLISHED,
+            "newest_rank": newest_rank(published or NEVER_PUBLISHED, page_id),
             "listed": page["live"],
         }
         host_rows = self._children("host_units", page_id, hosts)

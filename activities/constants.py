@@ -11,6 +11,22 @@ SHORT_NOTICE = datetime.timedelta(days=7)
 # What "newest first" sorts activities never published on (ActivityPage.newest_key):
 # before every real date.
 NEVER_PUBLISHED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+# ActivityPage.newest_rank: whole seconds of newest_key since RANK_EPOCH, then the page id.
+# Page ids are below 2**31; ranks stay within ±2**62 for first publications between 1952
+# and 2088, so their distance to RANK_TOP (PostgreSQL's <->) never overflows a bigint.
+RANK_EPOCH = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+RANK_ID_SPAN = 2**31
+RANK_TOP = 2**62
+
+
+def newest_rank(newest_key, pk):
+    """ "Newest first" as one number, unique per activity (None before it has an id)."""
+    if pk is None:
+        return None
+    seconds = (newest_key - RANK_EPOCH) // datetime.timedelta(seconds=1)
+    return seconds * RANK_ID_SPAN + pk
+
+
 # Names at least this similar (difflib ratio of normalised names) draw a warning.
 SIMILAR_NAME_RATIO = 0.85
 

@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import (
+    BigIntegerField,
+    BooleanField,
     Count,
     F,
     Max,
@@ -17,6 +20,7 @@ from django.db.models import (
     Q,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +31,7 @@ from organizations.models import Organization, Region
 from . import renditions
 from .cache import LISTING as LISTING_DEPENDENCY
 from .cache import recounted
-from .constants import NEVER_PUBLISHED, SEARCH_FILTERS
+from .constants import NEVER_PUBLISHED, RANK_ID_SPAN, RANK_TOP, SEARCH_FILTERS
 from .models import ActivityIndexPage, ActivityPage, ActivityType
 from .states import ActivityState
 
@@ -200,7 +204,16 @@ def _day_start(day, following=False):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def order(queryset, sort, moment=None, state=None, count_key=None, states=None, navigation=None):
+def order(
+    queryset,
+    sort,
+    moment=None,
+    state=None,
+    count_key=None,
+    states=None,
+    navigation=None,
+    dates=None,
+):
     """The listing's order. "Newest" is one indexed sort. The default puts what a visitor
     can still attend first: ongoing activities (ending soonest first), then upcoming ones
     (starting soonest first), then ended ones (most recently ended first). One ORDER BY
@@ -208,6 +221,13 @@ def order(queryset, sort, moment=None, state=None, count_key=None, states=None, 
     the order of an index and counted once per content version, keep page 1 and page 500
     as fast at a million activities as at ten thousand (docs/performance.md)."""
     moment = moment or timezone.now()
+    if sort == SortChoices.NEWEST and dates is not None:
+        return NewestWithin(
+            queryset,
+            [("all", _within_span(*dates, state, moment), ("-newest_rank",))],
+            count_key=count_key,
+            navigation=navigation,
+        )
     if sort == SortChoices.NEWEST:
         # One segment, for its count kept per content version like the others' (a COUNT
         # over every activity took 0.4 s at a million, on every request). Its condition
@@ -229,6 +249,54 @@ def order(queryset, sort, moment=None, state=None, count_key=None, states=None, 
     if states:
         segments = [segment for segment in segments if segment[0] in states]
     return Segments(queryset, segments, count_key=count_key, navigation=navigation)
+
+
+# An activity's dates as activity_span_newest (migration 0009) indexes them.
+_SPAN = "tstzrange(LEAST(start_at, end_at), GREATEST(start_at, end_at), '[]')"
+# The states as conditions on that range, so the index tests them as it is walked
+# (upcoming ones take the B-tree: newest_dates).
+_STATE_ON_SPAN = {
+    ActivityState.ENDED: f"{_SPAN} << tstzrange(%s, NULL, '[]')",  # ends before now
+    ActivityState.ONGOING: f"{_SPAN} @> %s::timestamptz",
+}
+
+
+def _within_span(first, after, state, moment):
+    """The activities whose dates meet [first, after) (and in `state` at `moment`), in the
+    index's terms. The listing's own filters stay beside these, exact: rows whose end
+    precedes their start are indexed by their dates swapped."""
+    condition = Q(
+        # Fixed SQL; the dates are parameters.
+        RawSQL(f"{_SPAN} && tstzrange(%s, %s, '[)')", (first, after), BooleanField()),  # noqa: S611
+        newest_rank__isnull=False,
+    )
+    if state in _STATE_ON_SPAN:
+        condition &= Q(RawSQL(_STATE_ON_SPAN[state], (moment,), BooleanField()))  # noqa: S611
+    return condition
+
+
+def _newest_by_rank():
+    # The nearest ranks to RANK_TOP first: highest, so newest, first.
+    return RawSQL("newest_rank <-> %s", (RANK_TOP,), output_field=BigIntegerField()).asc()
+
+
+def newest_dates(values, sort):
+    """The dates between which "newest first" reads its own index (order), or None.
+
+    Only both dates: a window of a month holds a tenth of the activities, spread over
+    every publication date, which the B-tree of newest_key can only reach by walking past
+    everything published later. With one date open most activities fall inside, and the
+    B-tree, which holds the dates too, finds them at once (from a date, ended: 12 ms on the
+    B-tree, 0.6 s walking the range's index through every upcoming activity). The same for
+    upcoming activities: published last, they are the first the B-tree meets (a year's
+    upcoming ones: 7 ms on it, 120 ms walking the range's index)."""
+    if sort != SortChoices.NEWEST or not {"from_date", "to_date"} <= values.keys():
+        return None
+    if values.get("state") == ActivityState.UPCOMING or connection.vendor != "postgresql":
+        return None
+    first = _day_start(values["from_date"])
+    after = _day_start(values["to_date"], following=True)
+    return (first, after) if first < after else None
 
 
 class OrderedResult:
@@ -271,7 +339,7 @@ class Segments(OrderedResult):
 
     def map(self, transform):
         """The same segments with `transform` applied to each queryset read (e.g. joins)."""
-        return Segments(
+        return type(self)(
             self.queryset,
             self.segments,
             (*self.transforms, transform),
@@ -367,6 +435,41 @@ class Segments(OrderedResult):
             if len(results) >= stop:
                 break
         return self._prefetched(results)
+
+
+class NewestWithin(Segments):
+    """Newest first between two dates, on PostgreSQL (order): the GiST index of the dates
+    and newest_rank walked nearest RANK_TOP first, ids and ranks only, then the page's rows
+    by id. The walk's distances are floating point: exact between seconds, not between the
+    ids of one second, so the ranks read are put in exact order here, with every rank of
+    the last second reached (the walk reads TIES past the page for them; a second with
+    more is read whole). A plain ORDER BY newest_rank let the planner AND the GiST index
+    with the B-trees of the dates (0.1 s at a million)."""
+
+    TIES = 20
+
+    def _rows(self, item):
+        start, stop = item.start or 0, item.stop
+        if stop is None:
+            stop = self.count()
+        if stop <= start:
+            return []
+        [(_name, condition, _ordering)] = self.segments
+        walk = None
+        if stop > self.DEFERRED_JOIN_OFFSET and self.navigation is not None:
+            walk = self.navigation()  # the activity table alone, as deep pages read it
+        walk = (self.queryset if walk is None else walk).filter(condition)
+        walk = walk.order_by(_newest_by_rank()).values_list("newest_rank", "pk")
+        found = list(walk[: stop + self.TIES])
+        if len(found) > stop:
+            second = found[stop - 1][0] // RANK_ID_SPAN
+            if found[-1][0] // RANK_ID_SPAN == second:
+                low = second * RANK_ID_SPAN
+                tied = walk.filter(newest_rank__gte=low, newest_rank__lt=low + RANK_ID_SPAN)
+                found = [row for row in found if row[0] >= low + RANK_ID_SPAN] + list(tied)
+        ids = [pk for _rank, pk in sorted(found, reverse=True)[start:stop]]
+        rows = {row.pk: row for row in self._part(Q(pk__in=ids), ())}
+        return self._prefetched([rows[pk] for pk in ids if pk in rows])
 
 
 def _count_keys(identity, segment_names):
@@ -563,7 +666,13 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
             return navigation_queryset(values, root, moment)
 
         queryset = order(
-            queryset, sort, moment, values.get("state"), count_key=identity, navigation=navigation
+            queryset,
+            sort,
+            moment,
+            values.get("state"),
+            count_key=identity,
+            navigation=navigation,
+            dates=newest_dates(values, sort),
         )
     return queryset, form, values, sort
 

@@ -39,6 +39,7 @@ PUBLISHING_STATE = {
     "has_unpublished_changes",
     "first_published_at",
     "newest_key",  # its copy on the activity (listing.order)
+    "newest_rank",  # the same as one number (listing.order)
     "listed",  # its copy of live (listing.Segments)
     "last_published_at",
     "live_revision",
