@@ -222,12 +222,8 @@ def order(
     as fast at a million activities as at ten thousand (docs/performance.md)."""
     moment = moment or timezone.now()
     if sort == SortChoices.NEWEST and dates is not None:
-        return NewestWithin(
-            queryset,
-            [("all", _within_span(*dates, state, moment), ("-newest_rank",))],
-            count_key=count_key,
-            navigation=navigation,
-        )
+        newest = order(queryset, sort, moment, state, count_key, states, navigation)
+        return NewestWithin(newest, _within_span(*dates, state, moment))
     if sort == SortChoices.NEWEST:
         # One segment, for its count kept per content version like the others' (a COUNT
         # over every activity took 0.4 s at a million, on every request). Its condition
@@ -438,28 +434,44 @@ class Segments(OrderedResult):
 
 
 class NewestWithin(Segments):
-    """Newest first between two dates, on PostgreSQL (order): the GiST index of the dates
-    and newest_rank walked nearest RANK_TOP first, ids and ranks only, then the page's rows
-    by id. The walk's distances are floating point: exact between seconds, not between the
-    ids of one second, so the ranks read are put in exact order here, with every rank of
-    the last second reached (the walk reads TIES past the page for them; a second with
-    more is read whole). A plain ORDER BY newest_rank let the planner AND the GiST index
-    with the B-trees of the dates (0.1 s at a million)."""
+    """Newest first between two dates, on PostgreSQL (order): "newest first" as everywhere
+    (newest_key, then the id, descending; counted and read the same), except that its first
+    pages walk the GiST index of the dates and newest_rank nearest RANK_TOP first, ids and
+    keys only, then read the page's rows by id.
+
+    The walk's distances are floating point: exact between seconds, not within one. Every
+    activity of a later second than the page's last comes before it in the walk, and so
+    do those of its second when the walk read on past that second (it reads TIES past the
+    page; a second with more is read whole): sorting what was read by (newest_key, id)
+    gives the B-tree's order exactly. Deep pages read the B-tree as before: for 10,000
+    rows PostgreSQL chose to sort the whole range rather than walk (0.4 s for September
+    2025, ended, page 500; 57 ms on the B-tree)."""
 
     TIES = 20
+    WALKED_PAGES_END = Segments.DEFERRED_JOIN_OFFSET
+
+    def __init__(self, newest, within):
+        super().__init__(
+            newest.queryset, newest.segments, newest.transforms, newest.count_key, newest.navigation
+        )
+        self.within = within
+
+    def map(self, transform):
+        newest = Segments(
+            self.queryset,
+            self.segments,
+            (*self.transforms, transform),
+            self.count_key,
+            self.navigation,
+        )
+        return NewestWithin(newest, self.within)
 
     def _rows(self, item):
         start, stop = item.start or 0, item.stop
-        if stop is None:
-            stop = self.count()
-        if stop <= start:
-            return []
-        [(_name, condition, _ordering)] = self.segments
-        walk = None
-        if stop > self.DEFERRED_JOIN_OFFSET and self.navigation is not None:
-            walk = self.navigation()  # the activity table alone, as deep pages read it
-        walk = (self.queryset if walk is None else walk).filter(condition)
-        walk = walk.order_by(_newest_by_rank()).values_list("newest_rank", "pk")
+        if stop is None or stop > self.WALKED_PAGES_END:
+            return super()._rows(item)
+        walk = self.queryset.filter(self.within).order_by(_newest_by_rank())
+        walk = walk.values_list("newest_rank", "newest_key", "pk")
         found = list(walk[: stop + self.TIES])
         if len(found) > stop:
             second = found[stop - 1][0] // RANK_ID_SPAN
@@ -467,7 +479,8 @@ class NewestWithin(Segments):
                 low = second * RANK_ID_SPAN
                 tied = walk.filter(newest_rank__gte=low, newest_rank__lt=low + RANK_ID_SPAN)
                 found = [row for row in found if row[0] >= low + RANK_ID_SPAN] + list(tied)
-        ids = [pk for _rank, pk in sorted(found, reverse=True)[start:stop]]
+        found.sort(key=lambda row: (row[1], row[2]), reverse=True)
+        ids = [pk for _rank, _key, pk in found[start:stop]]
         rows = {row.pk: row for row in self._part(Q(pk__in=ids), ())}
         return self._prefetched([rows[pk] for pk in ids if pk in rows])
 

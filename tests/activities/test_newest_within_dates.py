@@ -106,7 +106,8 @@ def september(owner, image):
                 f"九月活动{number:02d}",
                 _at(day),
                 _at(day, 16),
-                same_second + datetime.timedelta(microseconds=number),
+                # Later ids published earlier within the second: ids alone would misorder.
+                same_second + datetime.timedelta(microseconds=PER_PAGE + 3 - number),
                 **province,
             )
         )
@@ -200,3 +201,14 @@ def test_more_activities_of_one_second_than_the_walk_reads_are_read_whole(
     monkeypatch.setattr(NewestWithin, "TIES", 1)
     assert _listed(client) == _expected()
     assert _listed(client, province="110000") == _expected(province_id="110000")
+
+
+def test_walked_pages_and_deep_pages_are_one_order(client, september, monkeypatch):
+    """Deep pages read the B-tree of newest_key; the walked first pages must agree with
+    it to the microsecond, or an activity would show twice or never across them."""
+    from activities.listing import NewestWithin
+
+    monkeypatch.setattr(NewestWithin, "WALKED_PAGES_END", PER_PAGE)
+    assert _listed(client) == _expected()
+    for state in ActivityState.values:
+        assert _listed(client, state=state) == _expected(state, timezone.now())
