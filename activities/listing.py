@@ -335,7 +335,7 @@ class Segments(OrderedResult):
 
     def map(self, transform):
         """The same segments with `transform` applied to each queryset read (e.g. joins)."""
-        return type(self)(
+        return Segments(
             self.queryset,
             self.segments,
             (*self.transforms, transform),
@@ -457,14 +457,7 @@ class NewestWithin(Segments):
         self.within = within
 
     def map(self, transform):
-        newest = Segments(
-            self.queryset,
-            self.segments,
-            (*self.transforms, transform),
-            self.count_key,
-            self.navigation,
-        )
-        return NewestWithin(newest, self.within)
+        return NewestWithin(super().map(transform), self.within)
 
     def _rows(self, item):
         start, stop = item.start or 0, item.stop

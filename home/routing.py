@@ -86,15 +86,16 @@ class FastRoutingMixin:
     children_in_site_version = False
 
     def direct_child(self, slug):
-        children = self.direct_children()
-        if children is None:
-            return None
-        if self.children_in_site_version:
-            # The segment comes from the URL: any length, any characters.
-            digest = hashlib.sha256(slug.encode("utf-8", "surrogateescape")).hexdigest()
-            return _site_cached(f"child:{self.pk}:{digest}", children.filter(slug=slug).first)
         query = _CHILD_QUERIES.get(type(self))
         if query is None:
+            children = self.direct_children()
+            if children is None:
+                return None
+            if self.children_in_site_version:
+                # The segment comes from the URL: any length, any characters.
+                digest = hashlib.sha256(slug.encode("utf-8", "surrogateescape")).hexdigest()
+                return _site_cached(f"child:{self.pk}:{digest}", children.filter(slug=slug).first)
+            # Once per class: the queryset is built only to be compiled, not per request.
             query = _CHILD_QUERIES[type(self)] = CompiledQuery(children.model, _child, slug=str)
         # The parent's place in the tree is in the SQL (child_of).
         found = query.run((self.pk, self.path, self.depth), self, slug=slug)
