@@ -209,13 +209,14 @@ class Memory:
 _versioned = Memory(1_000)
 
 
-def versioned(key, build, timeout, shared=True):
+def versioned(key, build, timeout, shared=True, memory=_versioned):
     """The value under `key`, a key that names the content versions the value was built
     from (so it never goes stale, only out of use), built on a miss. Kept in the shared
     cache (unless not `shared`: `build` has its own) and, pickled, in this process too: a
     request then makes no round trip for it, and gets its own copy to change as it likes.
-    `build` returns None for "nothing"."""
-    data = _versioned.get(key)
+    `build` returns None for "nothing". `memory` is the process's copy to use: values
+    that come in large numbers keep their own, so they do not push the rest out."""
+    data = memory.get(key)
     if data is not None:
         return pickle.loads(data)  # noqa: S301 - written by this process just below
     value = cache_get(key) if shared else None
@@ -225,7 +226,7 @@ def versioned(key, build, timeout, shared=True):
             return None
         if shared:
             cache_set(key, value, timeout)
-    _versioned.put(key, pickle.dumps(value))
+    memory.put(key, pickle.dumps(value))
     return value
 
 

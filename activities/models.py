@@ -129,6 +129,10 @@ class ActivityIndexPage(FastRoutingMixin, Page):
     def direct_children(self):
         return ActivityPage.objects.child_of(self).select_related(*ActivityPage.DETAIL_RELATED)
 
+    @property
+    def child_references(self):
+        return ActivityPage.DETAIL_REFERENCES
+
     def get_context(self, request, *args, **kwargs):
         from .listing import build
 
@@ -157,16 +161,11 @@ LISTED_FILTER_COLUMNS = [column for column in SEARCH_FILTERS.values() if "__" no
 class ActivityPage(FastRoutingMixin, Page):
     """A key activity (重点活动) with every item the publishing guide asks for (R6–R14)."""
 
-    # What the public page shows from other tables, joined when the page is routed.
-    DETAIL_RELATED = (
-        "province",
-        "city",
-        "county",
-        "activity_type",
-        "channel",
-        "poster",
-        "nomination",
-    )
+    # What the public page shows from other tables when it is routed: its nomination
+    # joined; reference rows from the process's copy (home/references.py), since joining
+    # them took longer to plan than the page took to read.
+    DETAIL_RELATED = ("nomination",)
+    DETAIL_REFERENCES = ("province", "city", "county", "activity_type", "channel", "poster")
 
     class Mode(models.TextChoices):
         ONLINE = "online", _("Online")

@@ -14,6 +14,7 @@ from wagtail.models import PageViewRestriction, Site
 
 from activities.cache import LISTING, SITE, current_version, read_versions, versioned
 from home.compiled import CompiledQuery
+from home.references import attach
 
 ROUTING_SECONDS = 3600
 
@@ -85,6 +86,10 @@ class FastRoutingMixin:
     # (pages that are not activities): then each lookup is kept until the next change.
     children_in_site_version = False
 
+    # Foreign keys of the children read from the process's copy of reference rows
+    # (home/references.py) instead of joined into the routing query.
+    child_references = ()
+
     def direct_child(self, slug):
         query = _CHILD_QUERIES.get(type(self))
         if query is None:
@@ -99,7 +104,10 @@ class FastRoutingMixin:
             query = _CHILD_QUERIES[type(self)] = CompiledQuery(children.model, _child, slug=str)
         # The parent's place in the tree is in the SQL (child_of).
         found = query.run((self.pk, self.path, self.depth), self, slug=slug)
-        return found[0] if found else None
+        if not found:
+            return None
+        attach(found[0], self.child_references)
+        return found[0]
 
     def route(self, request, path_components):
         if path_components:

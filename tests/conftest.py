@@ -53,11 +53,13 @@ def _empty_cache():
 
     from activities import cache as page_cache
     from activities.cards import memory
+    from home import references
 
     for cache in caches.all(initialized_only=True):
         cache.clear()
     memory.clear()
     page_cache._versioned.clear()
+    references.memory.clear()
     yield
 
 

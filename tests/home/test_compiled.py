@@ -19,7 +19,7 @@ def _same(found, expected):
     assert type(found) is type(expected) and found.pk == expected.pk
     for field in ActivityPage._meta.concrete_fields:
         assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
-    for relation in ActivityPage.DETAIL_RELATED:
+    for relation in ActivityPage.DETAIL_RELATED + ActivityPage.DETAIL_REFERENCES:
         cached = ActivityPage._meta.get_field(relation).is_cached(found)
         assert cached, f"{relation} was not read with the page"
         mine = getattr(found, relation, None)
@@ -38,7 +38,8 @@ def test_R30_an_activity_is_routed_with_every_joined_object_as_the_orm_reads_it(
     index = factories.index()
     for page in (plain, full):
         found = index.direct_child(page.slug)
-        expected = index.direct_children().get(pk=page.pk)
+        expected = index.direct_children().select_related(*ActivityPage.DETAIL_REFERENCES)
+        expected = expected.get(pk=page.pk)
         _same(found, expected)
 
 
