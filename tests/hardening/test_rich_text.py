@@ -113,6 +113,32 @@ def test_stored_hostile_rich_text_is_cleaned_on_the_public_page(client, owner):
     assert b"alert(" not in response.content
 
 
+def test_stored_rich_text_is_parsed_once_per_process_and_stays_clean(client, owner, monkeypatch):
+    """#8: cleaning is a function of the stored HTML and the field's features alone, so the
+    same details are parsed once per process; every view is as clean as the first, and
+    other HTML (a published edit) is parsed afresh."""
+    from activities import rich_text
+
+    rich_text._cleaned.cache_clear()
+    parsed = []
+    clean = rich_text._Whitelister.clean
+    monkeypatch.setattr(
+        rich_text._Whitelister, "clean", lambda self, html: parsed.append(html) or clean(self, html)
+    )
+    page = factories.activity(
+        owner=owner, publish=True, title="富文本缓存测试活动", details=HOSTILE_DETAILS
+    )
+    first, second = (details_of(client.get(page.url)) for _ in range(2))
+    assert_harmless(second)
+    assert str(second) == str(first) and len(parsed) == 1
+    page = ActivityPage.objects.get(pk=page.pk)
+    page.details = HOSTILE_DETAILS + "<p>补充说明<script>alert('xss-edit')</script></p>"
+    page.save_revision(user=owner).publish()
+    edited = details_of(client.get(page.url))
+    assert_harmless(edited)
+    assert "补充说明" in edited.get_text() and len(parsed) == 2
+
+
 def test_what_the_editor_makes_survives_the_cleaning(client, owner):
     """The cleaning keeps every feature the editor offers: headings, lists, emphasis, links
     to pages and the site's images."""
