@@ -803,10 +803,21 @@ class ActivityPage(FastRoutingMixin, Page):
 
     def units_by_kind(self):
         """The display names of host, organizer and partner units, by kind, in one query
-        (a UNION over the four tables) instead of one per table."""
-        units = {kind: [] for kind, _relation in self.UNIT_KINDS}
+        (a UNION over the four tables) instead of one per table.
+
+        A live page's unit rows are those of its live revision (publishing writes them,
+        saving a draft does not), and the names are organizations' (whose changes bump the
+        site version): so they are kept per live revision like the reference rows."""
         if not self.pk:
-            return units
+            return {kind: [] for kind, _relation in self.UNIT_KINDS}
+        if not (self.live and self.live_revision_id):
+            return self._read_units()
+        from home.references import kept
+
+        return kept(f"units:{self.pk}:{self.live_revision_id}", self._read_units)
+
+    def _read_units(self):
+        units = {kind: [] for kind, _relation in self.UNIT_KINDS}
         rows = _UNITS_QUERY.run(None, page_id=self.pk)
         for kind, _order, _pk, display in sorted(rows, key=lambda row: row[:3]):
             units[kind].append(display)

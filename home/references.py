@@ -20,6 +20,15 @@ REFERENCE_SECONDS = 3600
 memory = Memory(getattr(settings, "REFERENCE_MEMORY_SIZE", 5_000))
 
 
+def kept(name, build):
+    """What `build()` returns, kept like the reference rows under the site version:
+    for values that depend on nothing else than `name` says and those rows."""
+    version = current_version(SITE)
+    if version is None:
+        return build()
+    return versioned(f"ref:{version}:{name}", build, REFERENCE_SECONDS, memory=memory)
+
+
 def _kept(version, model, pk, value=None):
     """The kept copy of a row (None if not kept), or keep `value` as that copy."""
     key = f"ref:{version}:{model._meta.label_lower}:{pk}"

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from activities.cache import SITE, current_version
-from activities.models import ActivityPage, ActivityType
+from activities.models import ActivityPage, ActivityType, HostUnit
 from home import references
 from home.references import attach
 from organizations.models import Organization, Region
@@ -52,7 +52,8 @@ def test_R30_a_routed_activity_joins_no_reference_table_yet_shows_them(client, a
     first = _facts(client, page)
     with CaptureQueriesContext(connection) as queries:
         assert _facts(client, page) == first
-    assert len(queries.captured_queries) == 2
+    # The page itself; its units are kept per live revision.
+    assert len(queries.captured_queries) == 1
     for query in queries.captured_queries:
         for table in REFERENCE_TABLES:
             assert table not in query["sql"], (table, query["sql"][:200])
@@ -112,7 +113,7 @@ def test_R30_rows_not_kept_yet_are_read_in_one_query(client, activity):
     assert len(joined) == 1 and all(table in joined[0] for table in REFERENCE_TABLES)
     with CaptureQueriesContext(connection) as queries:
         assert _facts(client, page) == first
-    assert len(queries.captured_queries) == 2
+    assert len(queries.captured_queries) == 1
 
 
 def _shared_keys(page):
@@ -148,3 +149,25 @@ def test_R30_an_empty_key_is_none_without_a_query(activity):
         attach(page, ("city", "county"))
         assert page.city is None and page.county is None
     assert queries.captured_queries == []
+
+
+def test_R30_units_are_kept_per_live_revision_and_show_changes_at_once(client, owner, activity):
+    page = activity
+    assert _facts(client, page)["主办单位"] == "广州市科学技术协会"
+    # A draft does not change the public page...
+    page = ActivityPage.objects.get(pk=page.pk)
+    page.host_units.add(HostUnit(name="天河区科协"))
+    page.save_revision(user=owner)
+    assert _facts(client, page)["主办单位"] == "广州市科学技术协会"
+    # ...its publication does, at once.
+    page = ActivityPage.objects.get(pk=page.pk).get_latest_revision_as_object()
+    page.save_revision(user=owner).publish()
+    assert _facts(client, page)["主办单位"] == "广州市科学技术协会、天河区科协"
+    # A host organization renamed (the site version) shows at once too.
+    organization = Organization.objects.get(name="广州市科学技术协会")
+    organization.name = "广州市科协"
+    organization.save()
+    assert _facts(client, page)["主办单位"] == "广州市科协、天河区科协"
+    with CaptureQueriesContext(connection) as queries:
+        _facts(client, page)
+    assert not any("activities_hostunit" in query["sql"] for query in queries.captured_queries)
