@@ -235,3 +235,18 @@ def test_detail_page_shows_public_facts_and_metadata(client, owner, image):
     assert '"@type": "Event"' in body
     assert "<svg" in body  # QR code
     assert f"/activities/{page.pk}/calendar.ics" in body
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_R30_mode_label_is_djangos_in_every_language(language):
+    """ActivityPage.get_mode_display (#8: Django's built a dict of every choice per call)
+    says exactly what Django's would, unknown values included."""
+    from django.db.models import Model
+    from django.utils import translation
+
+    page = ActivityPage()
+    field = ActivityPage._meta.get_field("mode")
+    with translation.override(language):
+        for value in [*ActivityPage.Mode.values, "", "unknown"]:
+            page.mode = value
+            assert page.get_mode_display() == Model._get_FIELD_display(page, field), value
