@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from .routing import FastRoutingMixin
 
@@ -42,18 +42,32 @@ class HomePage(FastRoutingMixin, Page):
         from activities.listing import order, public_activities, with_card_data
         from activities.models import ActivityIndexPage, ActivityState, ActivityType
 
+        from .references import kept
+
         context = super().get_context(request, *args, **kwargs)
         live = public_activities()
         now = timezone.now()
-        context["campaign"] = CampaignSettings.for_request(request)
-        context["activity_index"] = ActivityIndexPage.objects.live().first()
+        site = Site.find_for_request(request)
+        # Settings, the index page and the types bump the site version when they change
+        # (activities/cache.py): kept under it, they cost no query (three of four here).
+        context["campaign"] = (
+            kept(f"home:campaign:{site.pk}", lambda: CampaignSettings.for_site(site))
+            if site is not None
+            else CampaignSettings.for_request(request)
+        )
+        context["activity_index"] = kept(
+            "home:activity-index", ActivityIndexPage.objects.live().first
+        )
         context["upcoming"] = with_card_data(
             order(live, "start", now, states=(ActivityState.ONGOING, ActivityState.UPCOMING))
         )[:8]
         counts = home_counts(live)
         context["total_approved"] = counts["total"]
         context["by_province"] = counts["by_province"]
-        types = list(ActivityType.objects.filter(is_active=True).order_by("sort_order"))
+        types = kept(
+            "home:types",
+            lambda: list(ActivityType.objects.filter(is_active=True).order_by("sort_order")),
+        )
         for activity_type in types:
             activity_type.count = counts["by_type"].get(activity_type.pk, 0)
         context["types"] = types
