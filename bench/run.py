@@ -556,6 +556,10 @@ def main():
     import django
 
     django.setup()
+    # As gunicorn's master does before forking its workers (config/gunicorn.py).
+    import gc
+
+    gc.freeze()
     # No setup_test_environment(): its template instrumentation copies every context and
     # would be measured too. bench.settings allows the test client's host name.
     from django.core.cache import cache

@@ -1,5 +1,6 @@
 """gunicorn settings; every value can be overridden from the environment."""
 
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -15,6 +16,17 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
 # Load Django (and the jieba dictionary, through AppConfig.ready) once before forking.
 preload_app = True
+
+
+def pre_fork(server, worker):
+    """Freeze what the master loaded (about 200,000 objects: Django, Wagtail, the
+    templates) before each worker is forked. They live as long as the worker, yet every
+    full collection walked them all: about 110 ms, during which none of the worker's
+    threads answers, once every few hundred requests (9 ms frozen, measured #8). Frozen,
+    the collector also stops writing to the pages the workers share with the master."""
+    gc.freeze()
+
+
 # Django writes one access line per request with the request id and user
 # (config.middleware.RequestIdMiddleware); gunicorn's own access log is off unless asked for
 # (GUNICORN_ACCESSLOG=-), and then names the same request id.
