@@ -141,6 +141,18 @@ def measure(client, url, requests, warmup, user=None, before=None):
 COLD_CARDS = "listing p1, cards built"
 # The listing again, each request right after a publication, as at the September peak.
 JUST_PUBLISHED = "listing p1, just published"
+# The detail page again, with nothing of it kept in this process (home/references.py: its
+# reference rows and units; the cleaned rich text): as the first view of a page in a
+# worker, the shared cache holding what another worker kept.
+COLD_DETAIL = "detail, first in process"
+
+
+def _forget_detail():
+    from activities import rich_text
+    from home import references
+
+    references.memory.clear()
+    rich_text._cleaned.cache_clear()
 
 
 def _publication():
@@ -212,6 +224,7 @@ def scenarios(n_detail=20):
         yield f"search {query}", f"/search/?q={query}", None
     yield "search 机器人, a province", "/search/?q=机器人&province=440000", None
     yield "detail", first_detail, None
+    yield COLD_DETAIL, first_detail, None
     yield bound_detail, first_detail, None
     yield "detail (20 pages)", details, None
     yield "API list", "/api/v2/activities/", None
@@ -246,7 +259,11 @@ def run_latency(requests, warmup, cached):
                 "bytes": parts[0]["bytes"],
             }
         else:
-            before = {COLD_CARDS: cards.memory.clear, JUST_PUBLISHED: _publication}.get(name)
+            before = {
+                COLD_CARDS: cards.memory.clear,
+                JUST_PUBLISHED: _publication,
+                COLD_DETAIL: _forget_detail,
+            }.get(name)
             with _serving_ok(name):
                 row = measure(client, url, requests, warmup, user, before)
         row["name"] = name
@@ -575,7 +592,9 @@ def main():
     cached = [
         row
         for row in run_latency(args.requests, args.warmup, cached=True)
-        if not row["name"].startswith(("inbox", "statistics", "bound", COLD_CARDS, JUST_PUBLISHED))
+        if not row["name"].startswith(
+            ("inbox", "statistics", "bound", COLD_CARDS, JUST_PUBLISHED, COLD_DETAIL)
+        )
     ]
     result = {
         "date": datetime.date.today().isoformat(),
