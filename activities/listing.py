@@ -21,6 +21,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ValuesListIterable
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -533,16 +534,50 @@ def with_card_fields(queryset):
     )
 
 
-# What names a card in activities.cards.memory; the cards it does not hold yet are read
-# with with_card_fields.
-CARD_KEY_FIELDS = ("start_at", "end_at", "url_path", "live_revision", "last_published_at")
+class CardKey:
+    """An activity as a page of cards reads it: what names its card in
+    activities.cards.memory, nothing more. The cards not held yet are read in full with
+    with_card_fields. Twenty of these instead of deferred ActivityPage instances (Wagtail's
+    and modelcluster's constructors, deferred-field bookkeeping) saved 1.5 ms of the 2.5
+    the query of a listing took in Python (#8)."""
+
+    __slots__ = (
+        "pk",
+        "start_at",
+        "end_at",
+        "url_path",
+        "live_revision_id",
+        "last_published_at",
+        "card_recommended",
+    )
+
+    def __init__(self, *values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+    def activity_state(self, moment=None):
+        return ActivityState.at(self.start_at, self.end_at, moment)
+
+    def __repr__(self):
+        return f"<CardKey {self.pk}>"
+
+
+class _CardKeys(ValuesListIterable):
+    def __iter__(self):
+        for row in super().__iter__():
+            yield CardKey(*row)
 
 
 def with_card_data(queryset):
-    """The activities of a page of cards, with the columns of their cards' keys."""
+    """The activities of a page of cards as CardKeys, in the queryset's order."""
     if isinstance(queryset, OrderedResult):
         return queryset.map(with_card_data)
-    return queryset.only(*CARD_KEY_FIELDS).annotate(card_recommended=F("nomination__recommended"))
+    keys = queryset.annotate(card_recommended=F("nomination__recommended")).values_list(
+        *CardKey.__slots__
+    )
+    # Kept through filter(), order_by() and slicing, as values_list's own is.
+    keys._iterable_class = _CardKeys
+    return keys
 
 
 MAX_SEARCH_HITS = 1000
