@@ -200,6 +200,10 @@ PAGE_CACHE_IN_PROCESS = os.environ.get("PAGE_CACHE_IN_PROCESS", "1") == "1"
 RECOUNT_SECONDS = int(os.environ.get("RECOUNT_SECONDS", "10"))
 # Activity cards each process keeps built (about 1.5 KB each; activities/cards.py); 0: none.
 CARD_MEMORY_SIZE = int(os.environ.get("CARD_MEMORY_SIZE", "20000"))
+# Reference rows (regions, types, organizations, posters) and units of live revisions each
+# process keeps under the site version (about 1 KB each; home/references.py); 0: none, the
+# shared cache still serves them.
+REFERENCE_MEMORY_SIZE = int(os.environ.get("REFERENCE_MEMORY_SIZE", "5000"))
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out login before the password is even checked.
