@@ -83,14 +83,24 @@ def clean_db_html(html, features):
     """Stored rich text (database HTML) with only what `features` allow."""
     if not html:
         return ""
+    if len(html) > KEPT_HTML_LENGTH:
+        return _clean(html, tuple(features))
     return _cleaned(html, tuple(features))
 
 
 # The result depends on nothing but the arguments, and parsing with BeautifulSoup took
 # about 0.6 ms of every detail page's 7 (#8): the pages seen last are cleaned once per
-# process.
-@functools.lru_cache(maxsize=1024)
+# process. Nothing limits a field's length but the request's size, so only texts of
+# ordinary length are kept: at most 512 × 2 × 32 KB per process.
+KEPT_HTML_LENGTH = 32 * 1024
+
+
+@functools.lru_cache(maxsize=512)
 def _cleaned(html, features):
+    return _clean(html, features)
+
+
+def _clean(html, features):
     # A fresh whitelister per call: it records removals on itself.
     return _Whitelister(_converter_rules(features)).clean(html)
 

@@ -137,6 +137,13 @@ def test_stored_rich_text_is_parsed_once_per_process_and_stays_clean(client, own
     edited = details_of(client.get(page.url))
     assert_harmless(edited)
     assert "补充说明" in edited.get_text() and len(parsed) == 2
+    # A text longer than any ordinary one is cleaned on every view, never kept.
+    page = ActivityPage.objects.get(pk=page.pk)
+    page.details = HOSTILE_DETAILS + "<p>很长的说明。</p>" * 5000
+    page.save_revision(user=owner).publish()
+    for _ in range(2):
+        assert_harmless(details_of(client.get(page.url)))
+    assert len(parsed) == 4 and rich_text._cleaned.cache_info().currsize == 2
 
 
 def test_what_the_editor_makes_survives_the_cleaning(client, owner):
