@@ -230,6 +230,16 @@ def versioned(key, build, timeout, shared=True, memory=_versioned):
     return value
 
 
+def site_versioned(prefix, name, build, timeout, shared=True, memory=_versioned):
+    """`versioned` under the site version: for values built from what only changes with
+    it (sites, non-activity pages, settings, types, organizations, regions, images).
+    Built every time while the cache is down."""
+    version = current_version(SITE)
+    if version is None:
+        return build()
+    return versioned(f"{prefix}:{version}:{name}", build, timeout, shared, memory)
+
+
 def _request_key(request):
     from config.middleware import chosen_language
 

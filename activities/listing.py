@@ -128,13 +128,12 @@ def province_choices():
 
 def type_choices():
     """Types change rarely and bump the site version when they do (activities/cache.py)."""
-    from .cache import SITE, current_version, versioned
+    from .cache import site_versioned
 
     def build():
         return [(str(pk), name) for pk, name in ActivityType.objects.values_list("pk", "name")]
 
-    version = current_version(SITE)
-    return versioned(f"listing:types:{version}", build, 3600) if version else build()
+    return site_versioned("listing:types", "all", build, 3600)
 
 
 def public_activities():

@@ -25,6 +25,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from home.compiled import CompiledQuery
+from home.references import kept
 from home.routing import FastRoutingMixin
 from organizations.choosers import OrganizationChooserWidget
 from organizations.forms import REGION_WIDGETS
@@ -812,8 +813,6 @@ class ActivityPage(FastRoutingMixin, Page):
             return {kind: [] for kind, _relation in self.UNIT_KINDS}
         if not (self.live and self.live_revision_id):
             return self._read_units()
-        from home.references import kept
-
         return kept(f"units:{self.pk}:{self.live_revision_id}", self._read_units)
 
     def _read_units(self):

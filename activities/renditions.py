@@ -68,7 +68,7 @@ def _stored(image, filter_):
     database, not per use) and kept in this process under the site version: a detail
     page asks for three. A changed image bumps the site version (activities/cache.py);
     its file name is part of the key all the same."""
-    from .cache import SITE, current_version, versioned
+    from .cache import site_versioned
 
     Rendition = image.get_rendition_model()
     focal_point_key = filter_.get_cache_key(image)
@@ -86,7 +86,4 @@ def _stored(image, filter_):
             found._state.fields_cache.pop("image", None)  # the caller sets its own
         return found
 
-    version = current_version(SITE)
-    if version is None:
-        return read()
-    return versioned(f"rendition:{version}:{key}:{image.file.name}", read, 0, shared=False)
+    return site_versioned("rendition", f"{key}:{image.file.name}", read, 0, shared=False)

@@ -11,7 +11,7 @@ change it. Rows not kept yet are read in one query joining only their tables."""
 
 from django.conf import settings
 
-from activities.cache import SITE, Memory, current_version, versioned
+from activities.cache import Memory, site_versioned
 
 REFERENCE_SECONDS = 3600
 
@@ -23,23 +23,17 @@ memory = Memory(getattr(settings, "REFERENCE_MEMORY_SIZE", 5_000))
 def kept(name, build):
     """What `build()` returns, kept like the reference rows under the site version:
     for values that depend on nothing else than `name` says and those rows."""
-    version = current_version(SITE)
-    if version is None:
-        return build()
-    return versioned(f"ref:{version}:{name}", build, REFERENCE_SECONDS, memory=memory)
+    return site_versioned("ref", name, build, REFERENCE_SECONDS, memory=memory)
 
 
-def _kept(version, model, pk, value=None):
-    """The kept copy of a row (None if not kept), or keep `value` as that copy."""
-    key = f"ref:{version}:{model._meta.label_lower}:{pk}"
-    return versioned(key, lambda: value, REFERENCE_SECONDS, memory=memory)
+def _row(model, pk):
+    return f"{model._meta.label_lower}:{pk}"
 
 
 def attach(instance, field_names):
     """Set each foreign key of `instance` named in `field_names` as if it had been read
     with select_related: from the kept copies, the rest in one query. A key whose row is
     gone is left to Django's own lookup, which raises as usual."""
-    version = current_version(SITE)
     missing = []
     for name in field_names:
         field = instance._meta.get_field(name)
@@ -47,7 +41,8 @@ def attach(instance, field_names):
         if pk is None:
             field.set_cached_value(instance, None)
             continue
-        found = _kept(version, field.related_model, pk) if version is not None else None
+        # Nothing built here: None when not kept yet.
+        found = kept(_row(field.related_model, pk), lambda: None)
         if found is None:
             missing.append(field)
         else:
@@ -62,5 +57,4 @@ def attach(instance, field_names):
         if found is None or found.pk != getattr(instance, field.attname):
             continue
         field.set_cached_value(instance, found)
-        if version is not None:
-            _kept(version, field.related_model, found.pk, found)
+        kept(_row(field.related_model, found.pk), lambda found=found: found)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http.request import split_domain_port
 from wagtail.models import PageViewRestriction, Site
 
-from activities.cache import LISTING, SITE, current_version, read_versions, versioned
+from activities.cache import LISTING, SITE, read_versions, site_versioned
 from home.compiled import CompiledQuery
 from home.references import attach
 
@@ -22,10 +22,7 @@ ROUTING_SECONDS = 3600
 def _site_cached(name, build):
     """A routing fact kept until the site version changes (any change to sites,
     non-activity pages or view restrictions bumps it: activities/cache.py)."""
-    version = current_version(SITE)
-    if version is None:
-        return build()
-    return versioned(f"routing:{version}:{name}", build, ROUTING_SECONDS)
+    return site_versioned("routing", name, build, ROUTING_SECONDS)
 
 
 def restrictions_exist():
