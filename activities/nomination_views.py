@@ -16,6 +16,7 @@ from wagtail.search import index as search_index
 
 from accounts import roles
 
+from . import cache as page_cache
 from .models import ActivityPage
 from .nomination_forms import MarkForm, NominationFilterForm, NominationForm, ReportFormSet
 from .nomination_models import (
@@ -243,6 +244,10 @@ def mark(nominations, user, recommended, note=""):
     # "Recommended" is a filter word beside the title (search/filters.py).
     for page in ActivityPage.objects.filter(pk__in=pages):
         search_index.insert_or_update_object(page)
+    # An UPDATE sends no save signal: the badge and the filter's kept counts, cards and
+    # search results are renewed here.
+    if pages:
+        page_cache.bump(page_cache.LISTING, *map(page_cache.page_dependency, pages))
     return changed
 
 

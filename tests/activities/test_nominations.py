@@ -400,3 +400,34 @@ def test_r33_my_activities_links_to_the_form(client, owner, page):
     with time_machine.travel(AFTER_END, tick=False):
         body = client.get("/admin/my-activities/").content.decode()
     assert url(page) in body
+
+
+def test_r33_marking_shows_at_once_where_it_was_seen_before(client, owner, national):
+    """Marking is one UPDATE (no save signal): the listing's kept counts, cards and search
+    results of the filter must still change at once."""
+    first = make(owner, title="优秀的机器人活动")
+    one = _complete_nomination(client, owner, first)
+    client.logout()
+    index = factories.index().url
+    # Seen (and kept) before the marking: nothing recommended yet.
+    assert "优秀的机器人活动" not in client.get(index, {"recommended": "1"}).content.decode()
+    search = {"q": "机器人", "recommended": "1"}
+    assert first.url not in client.get("/search/", search).content.decode()
+    assert "badge--recommended" not in client.get(index).content.decode()
+    assert "badge--recommended" not in client.get(first.url).content.decode()
+
+    client.force_login(national)
+    client.post("/admin/nominations/", {"selected": [one.pk], "action": "recommend"})
+    client.logout()
+    listing = client.get(index, {"recommended": "1"}).content.decode()
+    assert "优秀的机器人活动" in listing and "badge--recommended" in listing
+    assert first.url in client.get("/search/", search).content.decode()
+    assert "badge--recommended" in client.get(index).content.decode()
+    assert "badge--recommended" in client.get(first.url).content.decode()
+
+    client.force_login(national)
+    client.post("/admin/nominations/", {"selected": [one.pk], "action": "unrecommend"})
+    client.logout()
+    assert "优秀的机器人活动" not in client.get(index, {"recommended": "1"}).content.decode()
+    assert first.url not in client.get("/search/", search).content.decode()
+    assert "badge--recommended" not in client.get(index).content.decode()
