@@ -198,6 +198,10 @@ PAGE_CACHE_IN_PROCESS = os.environ.get("PAGE_CACHE_IN_PROCESS", "1") == "1"
 # seconds' publications (page 1 of a listing never does; activities.cache.recounted);
 # 0 recounts after every publication.
 RECOUNT_SECONDS = int(os.environ.get("RECOUNT_SECONDS", "10"))
+# A search's ranked ids are kept this long at most for the same words and filters, and
+# until a publication (then as long as counts may lag; activities.listing.kept_search_ids);
+# 0 ranks every search afresh.
+SEARCH_IDS_SECONDS = int(os.environ.get("SEARCH_IDS_SECONDS", "300"))
 # Activity cards each process keeps built (about 1.5 KB each; activities/cards.py); 0: none.
 CARD_MEMORY_SIZE = int(os.environ.get("CARD_MEMORY_SIZE", "20000"))
 # Reference rows (regions, types, organizations, posters) and units of live revisions each
