@@ -24,6 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from .backends import segment_search_query
+from .segment import needed_words
 
 CANDIDATES = 5_000
 
@@ -39,7 +40,8 @@ def ranked_ids(queryset, query, limit, filter_words=()):
     from wagtail.search.backends import get_search_backend
 
     backend = get_search_backend()
-    compiler = backend.query_compiler_class(queryset, segment_search_query(query))
+    # Every word is required (the compilers' operator is AND): implied ones can go.
+    compiler = backend.query_compiler_class(queryset, needed_words(segment_search_query(query)))
     vendor = connection.vendor
     if vendor == "sqlite" and hasattr(compiler, "build_search_query"):
         ids = _sqlite(compiler, backend, queryset, limit, filter_words)
