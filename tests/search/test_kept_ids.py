@@ -11,23 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests import factories
-
 pytestmark = pytest.mark.django_db
-
-PLAIN = "<p>社区居民一起参加的周末活动。</p>"
 
 
 @pytest.fixture
-def make():
-    owner = factories.submitter()
-    image = factories.poster(owner)
-
-    def make(title, **fields):
-        fields.setdefault("details", PLAIN)
-        return factories.activity(owner, publish=True, poster=image, title=title, **fields)
-
-    return make
+def make(publish):
+    return publish
 
 
 def search(client, **params):

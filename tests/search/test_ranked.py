@@ -11,25 +11,18 @@ from django.test.utils import CaptureQueriesContext
 from activities.models import ActivityPage
 from search import ranked
 from tests import factories
+from tests.search.conftest import PLAIN
 
 pytestmark = pytest.mark.django_db
 
-PLAIN = "<p>社区居民一起参加的周末活动。</p>"
-
 
 @pytest.fixture
-def pages():
-    owner = factories.submitter()
-    image = factories.poster(owner)
-
-    def make(title, details=PLAIN):
-        return factories.activity(owner, publish=True, poster=image, title=title, details=details)
-
+def pages(publish):
     return {
-        "body_old": make("周末社区活动一", "<p>一起观察陨石标本。</p>"),
-        "title": make("陨石科普展"),
-        "body_new": make("周末社区活动二", "<p>讲解陨石的来历。</p>"),
-        "none": make("湿地观鸟自然研学"),
+        "body_old": publish("周末社区活动一", details="<p>一起观察陨石标本。</p>"),
+        "title": publish("陨石科普展"),
+        "body_new": publish("周末社区活动二", details="<p>讲解陨石的来历。</p>"),
+        "none": publish("湿地观鸟自然研学"),
     }
 
 
