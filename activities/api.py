@@ -7,11 +7,15 @@ values are ignored like on the listing; unknown parameters are ignored, not refu
 
 from django.db.models import Prefetch
 from django.http import Http404
-from django.urls import path
+from django.urls import NoReverseMatch, path
 from rest_framework.fields import Field
 from wagtail.api import APIField
 from wagtail.api.v2.pagination import WagtailPagination
-from wagtail.api.v2.serializers import PageSerializer, RichTextFieldSerializer
+from wagtail.api.v2.serializers import (
+    PageHtmlUrlField,
+    PageSerializer,
+    RichTextFieldSerializer,
+)
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.images.models import Image
 
@@ -124,6 +128,32 @@ class PublicUrlField(WholePageField):
         return page.get_full_url(self.context["request"])
 
 
+class HtmlUrlField(PageHtmlUrlField):
+    """Wagtail's `html_url`, computed with the request: without it each page read the
+    sites' root paths from the shared cache again, a round trip per page listed (20 a page
+    of the API, a quarter of its time)."""
+
+    def to_representation(self, page):
+        try:
+            return page.get_full_url(self.context.get("request"))
+        except NoReverseMatch:
+            return None
+
+
+def with_html_url(meta_fields):
+    """`meta_fields` with html_url served by HtmlUrlField."""
+    return [
+        APIField("html_url", serializer=HtmlUrlField(read_only=True))
+        if field == "html_url"
+        else field
+        for field in meta_fields
+    ]
+
+
+def field_names(fields):
+    return [getattr(field, "name", field) for field in fields]
+
+
 class ReservationUrlField(WholePageField):
     """Only an http(s) link, even one stored without the editor's validation."""
 
@@ -222,16 +252,12 @@ class ActivitiesAPIViewSet(BaseAPIViewSet):
             serializer=PublicRichTextField(ActivityPage._meta.get_field("details")),
         ),
     ]
-    meta_fields = ["type", "detail_url", "html_url", "first_published_at"]
+    meta_fields = with_html_url(["type", "detail_url", "html_url", "first_published_at"])
     detail_only_fields = ["content", "details"]
     # Everything but the long texts, which the detail view adds.
     listing_default_fields = [
-        *meta_fields,
-        *[
-            getattr(field, "name", field)
-            for field in body_fields
-            if getattr(field, "name", field) not in {"content", "details"}
-        ],
+        *field_names(meta_fields),
+        *[name for name in field_names(body_fields) if name not in {"content", "details"}],
     ]
     nested_default_fields = ["id", "type", "detail_url", "title"]
     name = "activities"

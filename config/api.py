@@ -12,7 +12,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.contrib.sitemaps import views as sitemap_views
 
 from activities import calendar, feeds, listing
-from activities.api import ActivitiesAPIViewSet, is_page_id
+from activities.api import ActivitiesAPIViewSet, is_page_id, with_html_url
 from activities.sitemaps import SITEMAPS
 from search.ranked import ranked_ids
 
@@ -39,6 +39,7 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     (find/?id=abc, a 30-digit number) or path is a 404 instead of a server error, and
     that ?search= is the bounded ranked search."""
 
+    meta_fields = with_html_url(PagesAPIViewSet.meta_fields)
     filter_backends = [
         RankedSearchFilter if backend is SearchFilter else backend
         for backend in PagesAPIViewSet.filter_backends

@@ -559,6 +559,29 @@ def test_api_query_count_does_not_grow_with_results(client):
     assert few <= 15
 
 
+def test_api_urls_read_the_sites_once_per_request(client, seeded):
+    """html_url was Wagtail's page.full_url, which reads the sites' root paths from the
+    shared cache for every page listed (#8): a round trip each, 20 per page."""
+    live = {page.pk: page for page in seeded["live"]}
+    assert len(live) > 1
+    for endpoint, params in (
+        ("/api/v2/activities/", {}),
+        ("/api/v2/pages/", {"type": "activities.ActivityPage", "fields": "html_url"}),
+    ):
+        with mock.patch.object(
+            Site, "get_site_root_paths", wraps=Site.get_site_root_paths
+        ) as reads:
+            items = client.get(endpoint, params).json()["items"]
+        assert reads.call_count <= 1, endpoint
+        assert {item["id"] for item in items} == set(live)
+        for item in items:
+            page = live[item["id"]]
+            assert item["meta"]["html_url"] == page.full_url
+            assert item["meta"]["html_url"].startswith("http")
+    detail = client.get(f"/api/v2/activities/{seeded['live'][0].pk}/").json()
+    assert detail["meta"]["html_url"] == detail["url"] == seeded["live"][0].full_url
+
+
 def test_pages_endpoint_search_is_the_ranked_search(client, seeded):
     """/api/v2/pages/?search= went through Wagtail's generic search, which matched every
     index entry's title and details together (11 s at a million activities, for anyone,
