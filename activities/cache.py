@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import hashlib
 import logging
+import math
 import os
 import pickle
 import threading
@@ -91,6 +92,9 @@ def bump_activity(page_id):
 
 # Tokens already read during the current request: one round trip per name and request.
 _seen = contextvars.ContextVar("page_cache_versions", default=None)
+# When the values the current request rendered from (recounted) stop lagging: a page
+# rendered from them is stored until then only.
+_lags_until = contextvars.ContextVar("page_cache_lags_until", default=None)
 
 
 def _versions(names):
@@ -153,12 +157,19 @@ def recounted(exact_key, latest_key, count, timeout):
     if window > 0:
         latest = cache_get(latest_key)
         if latest is not None and 0 <= time.time() - latest["at"] < window:
+            _lagging_until(latest["at"] + window)
             return latest["value"], True
     value = count()
     cache_set(exact_key, value, timeout)
     if window > 0:
         cache_set(latest_key, {"value": value, "at": time.time()}, timeout)
     return value, False
+
+
+def _lagging_until(moment):
+    until = _lags_until.get()
+    if until is not None:
+        until[0] = min(until[0], moment)
 
 
 def current_version(name):
@@ -302,9 +313,11 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         token = _seen.set({})
+        lags = _lags_until.set([math.inf])
         try:
             return self._respond(request)
         finally:
+            _lags_until.reset(lags)
             _seen.reset(token)
 
     def _respond(self, request):
@@ -331,10 +344,18 @@ class PageCacheMiddleware:
         if versions is None:
             response["X-Page-Cache"] = "skip"
             return
+        now = time.time()
+        # A page rendered from counts or search results that lag a publication (recounted)
+        # is kept only until they would be recounted, not until the next publication.
+        lifetime = seconds()
+        until = (_lags_until.get() or [math.inf])[0]
+        if until < math.inf:
+            lifetime = min(lifetime, max(math.ceil(until - now), 1))
         entry = {
             "deps": deps,
             "versions": versions,
-            "stored": time.time(),
+            "stored": now,
+            "seconds": lifetime,
             "content": response.content,
             "headers": [
                 (name, value)
@@ -342,7 +363,7 @@ class PageCacheMiddleware:
                 if name.lower() not in _NEVER_REPLAYED
             ],
         }
-        cache_set(key, entry, seconds())
+        cache_set(key, entry, lifetime)
         response["X-Page-Cache"] = "miss"
 
     def _replay(self, entry):
@@ -409,7 +430,8 @@ class HotPages:
         entry = self._entries.get(key)
         # Pages also change with time alone (an activity starts or ends): no older than
         # the shared cache would keep them.
-        if entry is not None and time.time() - entry.get("stored", 0) < seconds():
+        lifetime = min(entry.get("seconds", seconds()), seconds()) if entry else 0
+        if entry is not None and time.time() - entry.get("stored", 0) < lifetime:
             return entry
         return None
 

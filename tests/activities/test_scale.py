@@ -251,6 +251,37 @@ def test_signed_in_users_messages_and_other_languages_never_share_pages(
     assert "搜索活动" in client.get("/activities/").content.decode()
 
 
+def test_a_page_rendered_while_counts_lag_is_cached_only_until_they_are_recounted(
+    client, owner, image, page_cache, settings
+):
+    """#8: after a publication, counts and search results found before it serve for
+    RECOUNT_SECONDS (activities.cache.recounted); a page rendered from them was cached
+    until the next publication, which off-peak could be minutes away."""
+    settings.RECOUNT_SECONDS = 10
+    add_activities(owner, image, 2, "壬")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert "共 2 个活动" in client.get("/activities/").content.decode()
+        assert titles(client.get("/search/", {"q": "天文"})) == []
+        factories.activity(owner=owner, publish=True, title="新批准的天文活动", poster=image)
+        # Within the window: page 1 shows it at once (its counts lag), the search lags.
+        listing = client.get("/activities/")
+        assert cache_state(listing) == "miss" and "新批准的天文活动" in titles(listing)
+        search = client.get("/search/", {"q": "天文"})
+        assert cache_state(search) == "miss" and "新批准的天文活动" not in titles(search)
+        assert cache_state(client.get("/search/", {"q": "天文"})) == "hit"
+    with time_machine.travel(start + datetime.timedelta(seconds=11), tick=False):
+        listing = client.get("/activities/")
+        assert cache_state(listing) == "miss"
+        assert "共 3 个活动" in listing.content.decode()
+        search = client.get("/search/", {"q": "天文"})
+        assert cache_state(search) == "miss" and "新批准的天文活动" in titles(search)
+        # Exact again: kept for as long as any page.
+        assert cache_state(client.get("/search/", {"q": "天文"})) == "hit"
+    with time_machine.travel(start + datetime.timedelta(seconds=200), tick=False):
+        assert cache_state(client.get("/search/", {"q": "天文"})) == "hit"
+
+
 def test_counts_follow_publication_without_the_page_cache(client, owner, image):
     """The listing's total is cached per content version, so it moves with publishing."""
     add_activities(owner, image, 3, "辛")
