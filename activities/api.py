@@ -123,15 +123,11 @@ class UnitNamesField(Field):
         return [unit.display_name for unit in units.all()]
 
 
-class PublicUrlField(WholePageField):
-    def to_representation(self, page):
-        return page.get_full_url(self.context["request"])
-
-
 class HtmlUrlField(PageHtmlUrlField):
-    """Wagtail's `html_url`, computed with the request: without it each page read the
-    sites' root paths from the shared cache again, a round trip per page listed (20 a page
-    of the API: 55 -> 45 ms at a million activities, in-process A/B)."""
+    """A page's full URL, for `url` and Wagtail's `html_url`: with the request, which
+    Wagtail's own `html_url` leaves out, so that each page read the sites' root paths from
+    the shared cache again, a round trip per page listed (20 a page of the API: 55 -> 45
+    ms at a million activities, in-process A/B)."""
 
     def to_representation(self, page):
         try:
@@ -244,7 +240,7 @@ class ActivitiesAPIViewSet(BaseAPIViewSet):
         APIField("host_units", serializer=UnitNamesField()),
         APIField("organizer_units", serializer=UnitNamesField()),
         APIField("reservation_url", serializer=ReservationUrlField()),
-        APIField("url", serializer=PublicUrlField()),
+        APIField("url", serializer=HtmlUrlField(read_only=True)),
         APIField("poster", serializer=PosterField()),
         "content",
         APIField(

@@ -428,12 +428,12 @@ class HotPages:
         if not self.enabled():
             return None
         entry = self._entries.get(key)
+        if entry is None:
+            return None
         # Pages also change with time alone (an activity starts or ends): no older than
-        # the shared cache would keep them.
-        lifetime = min(entry.get("seconds", seconds()), seconds()) if entry else 0
-        if entry is not None and time.time() - entry.get("stored", 0) < lifetime:
-            return entry
-        return None
+        # the shared cache would keep them (or this page's own shorter lifetime).
+        lifetime = min(entry.get("seconds", seconds()), seconds())
+        return entry if time.time() - entry.get("stored", 0) < lifetime else None
 
     def put(self, key, entry, generation):
         """Keeps `entry`, read and checked while `generation` was current: if a bump came
