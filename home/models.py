@@ -80,14 +80,14 @@ HOME_COUNTS_SECONDS = 300
 def home_counts(live):
     """The home page's totals. Each is a pass over every approved activity (a second at a
     million), so they are shared for five minutes rather than recomputed per request or
-    per publication; the listing's own counts stay exact."""
-    from activities.cache import cache_get, cache_set
+    per publication; the listing's own counts stay exact. When they expire, one request
+    counts them again and the others show the previous ones (activities.cache.recounted):
+    every request in flight counting them at once kept a burst of visitors waiting 8 s."""
+    from activities.cache import recounted
 
-    key = "home:counts"
-    counts = cache_get(key)
-    if counts is None:
+    def count():
         grouped = live.order_by()
-        counts = {
+        return {
             "total": grouped.count(),
             "by_province": list(
                 grouped.values("province__code", "province__name")
@@ -98,8 +98,8 @@ def home_counts(live):
                 grouped.values_list("activity_type").annotate(count=models.Count("pk"))
             ),
         }
-        cache_set(key, counts, HOME_COUNTS_SECONDS)
-    return counts
+
+    return recounted("home:counts", "home:counts:latest", count, HOME_COUNTS_SECONDS)[0]
 
 
 def _default_year():
