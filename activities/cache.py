@@ -193,11 +193,14 @@ def recounted(exact_key, latest_key, count, timeout):
 
 
 def _claim(key):
+    """Whether this request is the one to count. Only a cache that answers "taken" says
+    no: django-redis answers None while Redis is down (IGNORE_EXCEPTIONS), the database
+    cache raises, and then there is nothing to share or wait for."""
     try:
-        return bool(cache.add(key, 1, RECOUNT_CLAIM_SECONDS))
+        return cache.add(key, 1, RECOUNT_CLAIM_SECONDS) is not False
     except Exception:
         logger.warning("cache: claim failed", exc_info=True)
-        return True  # no shared cache, nothing to share: count here
+        return True
 
 
 def _release(key):

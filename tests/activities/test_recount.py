@@ -192,3 +192,21 @@ def test_the_home_pages_totals_are_counted_by_one_request_when_they_expire(
         assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
         monkeypatch.undo()
         assert home_total(client.get("/")) == 3
+
+
+def test_with_redis_down_each_request_counts_at_once(settings):
+    """django-redis swallows the outage (IGNORE_EXCEPTIONS) and answers None to the claim:
+    that is no one else counting, so nothing to wait for."""
+    settings.RECOUNT_SECONDS = 10
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
+        }
+    }
+    count = Counter([6])
+    started = time.monotonic()
+    assert recounted("exact:v1", "latest", count, 60) == ([6], False)
+    assert recounted("exact:v1", "latest", count, 60) == ([6], False)
+    assert count.calls == 2 and time.monotonic() - started < 2
