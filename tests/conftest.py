@@ -54,12 +54,14 @@ def _empty_cache():
     from activities import cache as page_cache
     from activities.cards import memory
     from home import references
+    from home.templatetags import fragment_tags
 
     for cache in caches.all(initialized_only=True):
         cache.clear()
     memory.clear()
     page_cache._versioned.clear()
     references.memory.clear()
+    fragment_tags._kept.clear()
     yield
 
 
