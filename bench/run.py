@@ -1,13 +1,15 @@
 """Benchmark of the public site and the moderators' pages (issue #8). Not a test.
 
     python bench/run.py [--db sqlite|postgres] [--n 10000] [--requests 50] [--throughput]
+                        [--nginx] [--burst]
 
 Prepares a dataset of N approved activities (plus 20,000 pending review tasks) with
 `seed_activities` unless it is there already, then measures in one process, on that one
 dataset, the median and p95 latency of each page (after a warm-up) and its query count,
 each as a ratio to a floor: the plainest Django view behind the same middleware. With
 --throughput it also serves the site with gunicorn (production settings, 2 workers) and
-loads home, listing and detail with wrk, with the page cache off and on.
+loads home, listing and detail with wrk, with the page cache off and on; --burst loads
+home and listing as their kept counts expire.
 
 Results: bench/results/<date>-<db>-<n>.json and .md.
 """
@@ -325,7 +327,12 @@ def wrk(url, seconds, connections):
     socket_errors = re.search(r"Socket errors: (.*)", output)
     p50 = re.search(r"50%\s+([\d.]+\w+)", output)
     p99 = re.search(r"99%\s+([\d.]+\w+)", output)
+    answered = re.search(r"(\d+) requests in", output)
+    timeouts = re.search(r"timeout (\d+)", output)
     return {
+        "requests": int(answered[1]) if answered else 0,
+        # Requests wrk gave up on after its 2-second timeout.
+        "timeouts": int(timeouts[1]) if timeouts else 0,
         "requests_per_s": rate,
         "non_2xx": int(errors[1]) if errors else 0,
         "socket_errors": socket_errors[1] if socket_errors else "",
@@ -411,6 +418,49 @@ def run_nginx(app_port, paths, seconds, connections):
 LAYERS = {False: "off", "redis": "Redis", True: "Redis + in-process", "nginx": "nginx 1 s"}
 
 
+@contextlib.contextmanager
+def gunicorn(url, redis_url, cache_seconds, in_process):
+    """The site served by gunicorn with production settings (2 workers × 4 threads):
+    yields its base URL and port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "PAGE_CACHE_SECONDS": cache_seconds,
+        "PAGE_CACHE_IN_PROCESS": in_process,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "REDIS_URL": redis_url or "",
+        "PYTHONPATH": str(ROOT),
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--config",
+            "config/gunicorn.py",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def run_throughput(url, detail_path, seconds, connections, redis_url, with_nginx=False):
     if not shutil.which("wrk"):
         print("  wrk not installed (apt-get install wrk): throughput skipped")
@@ -426,40 +476,7 @@ def run_throughput(url, detail_path, seconds, connections, redis_url, with_nginx
     # from each worker's memory first (activities.cache.HotPages), as in production.
     modes = [(False, "0", "0"), ("redis", "300", "0"), (True, "300", "1")]
     for cached, cache_seconds, in_process in modes:
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "PAGE_CACHE_SECONDS": cache_seconds,
-            "PAGE_CACHE_IN_PROCESS": in_process,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": "2",
-            "REDIS_URL": redis_url or "",
-            "PYTHONPATH": str(ROOT),
-        }
-        server = subprocess.Popen(
-            [
-                str(Path(PYTHON).parent / "gunicorn"),
-                "config.wsgi:application",
-                "--config",
-                "config/gunicorn.py",
-                "--access-logfile",
-                "/dev/null",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    time.sleep(0.2)
+        with gunicorn(url, redis_url, cache_seconds, in_process) as (base, port):
             for name, path in paths:
                 if cached and name == "floor":
                     continue
@@ -480,12 +497,54 @@ def run_throughput(url, detail_path, seconds, connections, redis_url, with_nginx
                 )
             if cached is True and with_nginx:
                 rows += run_nginx(port, paths, seconds, connections)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     floor = next(row["requests_per_s"] for row in rows if row["name"] == "floor")
     for row in rows:
         row["ratio_to_floor"] = round(row["requests_per_s"] / floor, 2)
+    return rows
+
+
+def _expire_home_counts():
+    from django.core.cache import cache
+
+    from home.models import HOME_COUNTS_KEY
+
+    cache.delete(HOME_COUNTS_KEY)
+
+
+def _expire_listing_counts():
+    from django.core.cache import cache
+
+    # The exact counts (named by a digest), not the latest ones ("listing:count:latest:…"),
+    # which outlive them (activities.cache.recounted).
+    cache.delete_pattern("listing:count:[0-9a-f]*")
+
+
+def run_burst(url, seconds, connections, redis_url):
+    """Visitors arriving as kept counts expire (the home page's totals every five minutes,
+    a listing's every minute): wrk's connections right after the exact counts were removed
+    from Redis, as their expiry removes them, against the same page with nothing expired.
+    The page cache is off, so that every request needs the counts."""
+    if not shutil.which("wrk") or not redis_url:
+        print("  wrk or Redis missing: burst skipped")
+        return []
+    rows = []
+    pages = [
+        ("home", "/", _expire_home_counts),
+        ("listing", "/activities/", _expire_listing_counts),
+    ]
+    with gunicorn(url, redis_url, "0", "0") as (base, _port):
+        for name, path, expire in pages:
+            wrk(base + path, 3, 4)  # warm-up: every count kept
+            steady = wrk(base + path, seconds, connections)
+            expire()
+            expired = wrk(base + path, seconds, connections)
+            rows.append({"name": name, "steady": steady, "expired": expired})
+            for label, run in (("steady", steady), ("expired", expired)):
+                print(
+                    f"  {name:10} {label:8} {run['requests']:6d} answered  "
+                    f"{run['timeouts']:4d} past 2 s  p99 {run['p99']:>8}",
+                    flush=True,
+                )
     return rows
 
 
@@ -553,6 +612,22 @@ def markdown(result):
                 f"{row['requests_per_s']} | {row['p50']} | {row['p99']} | {row['non_2xx']} | "
                 f"{row['ratio_to_floor']} |"
             )
+    if result.get("burst"):
+        lines += [
+            "",
+            "Bursts: gunicorn as above with the page cache off, wrk "
+            f"({result['throughput_connections']} connections, {result['throughput_seconds']} s)"
+            " right after the kept counts expire, against nothing expired.",
+            "",
+            "| page | answered, steady | past 2 s | answered, counts expired | past 2 s | p99 |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in result["burst"]:
+            steady, expired = row["steady"], row["expired"]
+            lines.append(
+                f"| {row['name']} | {steady['requests']} | {steady['timeouts']} | "
+                f"{expired['requests']} | {expired['timeouts']} | {expired['p99']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -570,6 +645,9 @@ def main():
     )
     parser.add_argument("--throughput", action="store_true")
     parser.add_argument("--nginx", action="store_true", help="also through deploy/'s micro-cache")
+    parser.add_argument(
+        "--burst", action="store_true", help="visitors arriving as kept counts expire (wrk)"
+    )
     parser.add_argument("--seconds", type=int, default=10)
     # 16 connections split unevenly over two workers for a whole run (one worker could
     # hold most of them), which halved or doubled the floor from run to run; 64 even out.
@@ -642,6 +720,11 @@ def main():
         result["throughput_seconds"] = args.seconds
         result["throughput_connections"] = args.connections
         result["redis"] = bool(args.redis)
+    if args.burst:
+        print("bursts:")
+        result["burst"] = run_burst(url, args.seconds, args.connections, args.redis)
+        result["throughput_seconds"] = args.seconds
+        result["throughput_connections"] = args.connections
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"{result['date']}-{args.db}-{args.n}"
     # A second run on the same (Beijing) date keeps the first one's committed figures.

@@ -75,6 +75,7 @@ class HomePage(FastRoutingMixin, Page):
 
 
 HOME_COUNTS_SECONDS = 300
+HOME_COUNTS_KEY = "home:counts"
 
 
 def home_counts(live):
@@ -99,7 +100,7 @@ def home_counts(live):
             ),
         }
 
-    return recounted("home:counts", "home:counts:latest", count, HOME_COUNTS_SECONDS)[0]
+    return recounted(HOME_COUNTS_KEY, f"{HOME_COUNTS_KEY}:latest", count, HOME_COUNTS_SECONDS)[0]
 
 
 def _default_year():
