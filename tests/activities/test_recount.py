@@ -126,39 +126,45 @@ def test_exact_counts_wait_for_another_count_rather_than_show_an_old_one(setting
     assert count.calls == 0
 
 
-@pytest.mark.django_db
+@pytest.fixture
+def two_live(db, settings):
+    """Two live activities, the recount window on, and the clock stopped."""
+    settings.RECOUNT_SECONDS = 10
+    owner = factories.submitter()
+    image = factories.poster(owner)
+    add_activities(owner, image, 2, "癸")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        yield owner, image, clock
+
+
+def counting(client, url):
+    """The response and how many COUNT queries it ran."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, len([q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()])
+
+
 def test_a_listing_counted_elsewhere_shows_the_last_total_and_an_exact_first_page(
-    client, settings, monkeypatch
+    client, settings, monkeypatch, two_live
 ):
     """Through the site: while another request counts the listing's total, page 1 is read
     exactly (a new activity shows), no COUNT runs here, and the page is cached for a
     second only."""
-    settings.RECOUNT_SECONDS = 10
+    owner, image, clock = two_live
     settings.PAGE_CACHE_SECONDS = 300
-    owner = factories.submitter()
-    image = factories.poster(owner)
-    add_activities(owner, image, 2, "癸")
-    start = timezone.now()
-    with time_machine.travel(start, tick=False) as clock:
-        assert "共 2 个活动" in client.get("/activities/").content.decode()
-        factories.activity(owner=owner, publish=True, title="别处正在计数时批准", poster=image)
-        clock.shift(30)
-        monkeypatch.setattr(page_cache, "_claim", lambda key: False)
-        response, counted = counting(client)
-        assert counted == 0 and "别处正在计数时批准" in titles(response)
-        assert cache_state(response) == "miss"
-        # Kept a second, not until the next publication: then counted here.
-        clock.shift(2)
-        monkeypatch.undo()
-        again, counted = counting(client)
-        assert cache_state(again) == "miss" and counted == 1
-        assert "共 3 个活动" in again.content.decode()
-
-
-def counting(client):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/activities/")
-    return response, len([q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()])
+    assert "共 2 个活动" in client.get("/activities/").content.decode()
+    factories.activity(owner=owner, publish=True, title="别处正在计数时批准", poster=image)
+    clock.shift(30)
+    monkeypatch.setattr(page_cache, "_claim", lambda key: False)
+    response, counted = counting(client, "/activities/")
+    assert counted == 0 and "别处正在计数时批准" in titles(response)
+    assert cache_state(response) == "miss"
+    # Kept a second, not until the next publication: then counted here.
+    clock.shift(2)
+    monkeypatch.undo()
+    again, counted = counting(client, "/activities/")
+    assert cache_state(again) == "miss" and counted == 1
+    assert "共 3 个活动" in again.content.decode()
 
 
 def home_total(response):
@@ -166,32 +172,24 @@ def home_total(response):
     return int(re.search(r"\d+", soup.select_one(".stats__total").get_text()).group())
 
 
-@pytest.mark.django_db
 def test_the_home_pages_totals_are_counted_by_one_request_when_they_expire(
-    client, settings, monkeypatch
+    client, monkeypatch, two_live
 ):
     """The burst measured at a million activities: 64 visitors arriving as the home page's
     five-minute totals expired got no answer for 8 s (every request in flight counted
     them). Now the others show the previous totals, and pages keep them a second."""
-    settings.RECOUNT_SECONDS = 10
-    owner = factories.submitter()
-    image = factories.poster(owner)
-    add_activities(owner, image, 2, "甲")
-    start = timezone.now()
-    with time_machine.travel(start, tick=False) as clock:
-        assert home_total(client.get("/")) == 2
-        add_activities(owner, image, 1, "乙")
-        # Within five minutes the totals are kept (not per publication, by design).
-        clock.shift(HOME_COUNTS_SECONDS - 10)
-        assert home_total(client.get("/")) == 2
-        clock.shift(20)
-        monkeypatch.setattr(page_cache, "_claim", lambda key: False)
-        with CaptureQueriesContext(connection) as queries:
-            counted_elsewhere = client.get("/")
-        assert home_total(counted_elsewhere) == 2
-        assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
-        monkeypatch.undo()
-        assert home_total(client.get("/")) == 3
+    owner, image, clock = two_live
+    assert home_total(client.get("/")) == 2
+    add_activities(owner, image, 1, "乙")
+    # Within five minutes the totals are kept (not per publication, by design).
+    clock.shift(HOME_COUNTS_SECONDS - 10)
+    assert home_total(client.get("/")) == 2
+    clock.shift(20)
+    monkeypatch.setattr(page_cache, "_claim", lambda key: False)
+    counted_elsewhere, counted = counting(client, "/")
+    assert home_total(counted_elsewhere) == 2 and counted == 0
+    monkeypatch.undo()
+    assert home_total(client.get("/")) == 3
 
 
 def test_with_redis_down_each_request_counts_at_once(settings):
