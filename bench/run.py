@@ -711,20 +711,20 @@ def main():
         "uncached": uncached,
         "cached": cached,
     }
+    if args.throughput or args.burst:
+        # wrk's settings, shared by both modes.
+        result["throughput_seconds"] = args.seconds
+        result["throughput_connections"] = args.connections
     if args.throughput:
         print("throughput:")
         detail = next(row["url"] for row in uncached if row["name"] == "detail")
         result["throughput"] = run_throughput(
             url, detail, args.seconds, args.connections, args.redis, args.nginx
         )
-        result["throughput_seconds"] = args.seconds
-        result["throughput_connections"] = args.connections
         result["redis"] = bool(args.redis)
     if args.burst:
         print("bursts:")
         result["burst"] = run_burst(url, args.seconds, args.connections, args.redis)
-        result["throughput_seconds"] = args.seconds
-        result["throughput_connections"] = args.connections
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"{result['date']}-{args.db}-{args.n}"
     # A second run on the same (Beijing) date keeps the first one's committed figures.

@@ -8,6 +8,8 @@ from activities.cache import Memory
 register = template.Library()
 
 # Keys are a fragment's name, the language and the values it names: a few dozen at most.
+# Not Django's {% cache %}: that goes through a cache alias (pickled on every read), which
+# every settings file and test replacing CACHES would have to repeat.
 _kept = Memory(64)
 
 
