@@ -19,6 +19,8 @@ from wagtail.api.v2.serializers import (
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.images.models import Image
 
+from home.converters import is_db_id
+
 from . import listing, renditions
 from .listing import FILTER_PARAMS, public_activities
 from .models import ActivityPage, HostUnit, OrganizerUnit, http_url_or_empty
@@ -28,16 +30,6 @@ from .rich_text import clean_db_html, field_features
 POSTER_RENDITION = "max-800x800|format-webp|webpquality-80"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-# Page ids are database integers; a larger number in a URL is simply not found (SQLite
-# refuses to compare with it rather than answering "no row").
-MAX_ID = 2**31 - 1
-
-
-def is_page_id(value):
-    """Whether `value` can be a page's id at all."""
-    text = str(value)
-    # The length test first: int() itself refuses strings of thousands of digits.
-    return len(text) <= 10 and text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
 
 
 def listing_queryset(params, moment=None, sort=None):
@@ -272,7 +264,7 @@ class ActivitiesAPIViewSet(BaseAPIViewSet):
         return self._activities
 
     def get_object(self):
-        if not is_page_id(self.kwargs.get("pk")):
+        if not is_db_id(self.kwargs.get("pk")):
             raise Http404("not found")
         return super().get_object()
 
@@ -281,5 +273,5 @@ class ActivitiesAPIViewSet(BaseAPIViewSet):
         # No find/ view: the listing's filters and the detail URL cover it.
         return [
             path("", cls.as_view({"get": "listing_view"}), name="listing"),
-            path("<int:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
+            path("<id:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
         ]

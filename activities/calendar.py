@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
-from .api import is_page_id, listing_queryset
+from home.converters import is_db_id
+
+from .api import listing_queryset
 from .feeds import place
 from .listing import OrderedResult, public_activities
 
@@ -91,7 +93,7 @@ def _with_place(queryset):
 @require_GET
 def activity_calendar(request, pk):
     """/activities/<id>/calendar.ics: a 404 unless the activity is live and public (R27)."""
-    if not is_page_id(pk):
+    if not is_db_id(pk):
         raise Http404
     page = get_object_or_404(_with_place(public_activities()), pk=pk)
     calendar = new_calendar(page.title)

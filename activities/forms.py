@@ -9,6 +9,8 @@ from .constants import HTTP_URL_MESSAGE, TITLE_MAX_LENGTH
 
 RELATION_FIELDS = ("joint_action_categories", "special_action_categories")
 RELATION_FORMSETS = ("partner_departments", "partner_societies")
+# What decides an activity's review route and province (R19, R20).
+ROUTING_FIELDS = {"channel", "channel_category"}
 
 
 class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
@@ -67,6 +69,16 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         self.instance._pending_relation_counts = counts
         # A field that failed its own validation should not also be reported as missing.
         self.instance._invalid_fields = set(self.errors)
+        rerouting = self.instance.pk and ROUTING_FIELDS & set(self.changed_data)
+        if rerouting and self.instance.workflow_in_progress:
+            self.add_error(
+                "channel",
+                _(
+                    "The responsible channel cannot change while the activity is under "
+                    "review: it decides who reviews it. Request changes and name the "
+                    "right channel; the submitter corrects it and submits again."
+                ),
+            )
         if self.is_submission:
             parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
             errors = self.instance.submission_errors(

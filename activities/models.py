@@ -124,6 +124,11 @@ class ActivityIndexPage(FastRoutingMixin, Page):
     subpage_types = ["activities.ActivityPage"]
     max_count = 1
 
+    def permissions_for_user(self, user):
+        from .permissions import ActivityIndexPermissionTester
+
+        return ActivityIndexPermissionTester(user, self)
+
     class Meta:
         verbose_name = _("activity index")
 
@@ -756,6 +761,11 @@ class ActivityPage(FastRoutingMixin, Page):
         self.review_province_id = channel.province_id if channel is not None else None
 
     # Review route (R19) ------------------------------------------------------------------
+
+    def permissions_for_user(self, user):
+        from .permissions import ActivityPermissionTester
+
+        return ActivityPermissionTester(user, self)
 
     def get_workflow(self):
         """Chosen by the channel's category, not by tree position (Wagtail's default)."""

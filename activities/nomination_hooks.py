@@ -17,8 +17,8 @@ from .nomination_views import (
 def register_nomination_urls():
     return [
         path("nominations/", nomination_list_view, name="nomination_list"),
-        path("nominations/<int:page_id>/", nomination_form_view, name="nomination_form"),
-        path("nominations/<int:page_id>/review/", nomination_review_view, name="nomination_review"),
+        path("nominations/<id:page_id>/", nomination_form_view, name="nomination_form"),
+        path("nominations/<id:page_id>/review/", nomination_review_view, name="nomination_review"),
     ]
 
 

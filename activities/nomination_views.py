@@ -15,6 +15,7 @@ from wagtail.images.models import Image
 from wagtail.search import index as search_index
 
 from accounts import roles
+from home.converters import is_db_id
 
 from . import cache as page_cache
 from .models import ActivityPage
@@ -233,7 +234,8 @@ def mark(nominations, user, recommended, note=""):
     if not can_mark(user):
         raise PermissionError
     if recommended:
-        nominations = nominations.filter(is_complete=True)
+        # A taken-down activity is not recommended either (R33: approved activities only).
+        nominations = nominations.filter(is_complete=True, page__live=True)
     pages = list(nominations.values_list("page_id", flat=True))
     changed = nominations.update(
         recommended=recommended,
@@ -262,7 +264,8 @@ def nomination_list_view(request):
         report_count=Count("reports", distinct=True),
     )
     if request.method == "POST":
-        ids = request.POST.getlist("selected")
+        # Forged values are not nominations: dropped, not a database error.
+        ids = [value for value in request.POST.getlist("selected") if is_db_id(value)]
         action = request.POST.get("action")
         if ids and action in ("recommend", "unrecommend"):
             chosen = Nomination.objects.filter(pk__in=ids)
@@ -274,7 +277,10 @@ def nomination_list_view(request):
             if skipped > 0:
                 messages.warning(
                     request,
-                    _("%(count)d incomplete nominations cannot be recommended.")
+                    _(
+                        "%(count)d nominations cannot be recommended: incomplete, or the "
+                        "activity is not listed."
+                    )
                     % {"count": skipped},
                 )
         else:
@@ -308,7 +314,10 @@ def nomination_review_view(request, page_id):
             if changed:
                 messages.success(request, _("The nomination has been marked."))
                 return redirect("nomination_list")
-            messages.error(request, _("Only complete nominations can be recommended."))
+            messages.error(
+                request,
+                _("Only complete nominations of listed activities can be recommended."),
+            )
     else:
         form = MarkForm(
             initial={

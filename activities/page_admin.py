@@ -20,7 +20,7 @@ from wagtail.admin.views.pages.workflow import WorkflowActionView
 from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.models import Page
 
-from workflow.models import StepAlreadyCompleted
+from workflow.models import StepAlreadyCompleted, route_changed
 
 from .models import ActivityPage
 
@@ -76,6 +76,19 @@ class ActivityEditView(EditView):
         # The form now carries the latest revision's id: a second save is a deliberate
         # overwrite, as Wagtail's own conflict dialog allows.
         return self.render_to_response(self.get_context_data())
+
+    def submit_action(self):
+        state = self.workflow_state
+        if (
+            state is not None
+            and state.status == state.STATUS_NEEDS_CHANGES
+            and route_changed(state, self.form.instance)
+        ):
+            # A new channel decides a new route (R19, R20): from its first step, not from
+            # the stage that asked for changes.
+            state.cancel(user=self.request.user)
+            self.workflow_state = None
+        return super().submit_action()
 
     def perform_workflow_action(self):
         # The editor's "approve" saves the moderator's changes first; a refused action must

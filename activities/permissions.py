@@ -1,4 +1,5 @@
 from django.db.models import Q
+from wagtail.models import PagePermissionTester
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from accounts.roles import is_submitter_only
@@ -24,3 +25,34 @@ class SubmitterScopedPagePolicy(PagePermissionPolicy):
 
     def explorable_instances(self, user):
         return own_activities_only(super().explorable_instances(user), user)
+
+
+class ActivityPermissionTester(PagePermissionTester):
+    """An activity goes public only through review (R19-R21: the last approval publishes,
+    workflow/models.py) and leaves only by a take-down with a reason (R18,
+    workflow/takedown.py). Wagtail's own controls would bypass both for anyone holding
+    "publish" on the index (national moderators need it for that last approval), so they
+    are refused on activities for everyone, superusers included: publish, bulk publish,
+    revert-and-publish, scheduling, privacy, unpublish. A listed activity is not deleted
+    either, except by a superuser: it is taken down first."""
+
+    def can_publish(self):
+        return False
+
+    def can_unpublish(self):
+        return False
+
+    def can_unschedule(self):
+        return False
+
+    def can_delete(self, ignore_bulk=False):
+        if self.page.live and not self.user.is_superuser:
+            return False
+        return super().can_delete(ignore_bulk=ignore_bulk)
+
+
+class ActivityIndexPermissionTester(PagePermissionTester):
+    """New activities (created or copied) are never published from the editor either."""
+
+    def can_publish_subpage(self):
+        return False

@@ -12,8 +12,9 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.contrib.sitemaps import views as sitemap_views
 
 from activities import calendar, feeds, listing
-from activities.api import ActivitiesAPIViewSet, is_page_id, with_html_url
+from activities.api import ActivitiesAPIViewSet, with_html_url
 from activities.sitemaps import SITEMAPS
+from home.converters import is_db_id
 from search.ranked import ranked_ids
 
 
@@ -46,12 +47,12 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     ]
 
     def get_object(self):
-        if not is_page_id(self.kwargs.get("pk")):
+        if not is_db_id(self.kwargs.get("pk")):
             raise Http404("not found")
         return super().get_object()
 
     def find_object(self, queryset, request):
-        if "id" in request.GET and not is_page_id(request.GET["id"]):
+        if "id" in request.GET and not is_db_id(request.GET["id"]):
             return None
         # No slug holds a NUL, and PostgreSQL refuses one in a query outright.
         if "\x00" in request.GET.get("html_path", ""):
@@ -71,7 +72,7 @@ urlpatterns = [
     path("activities/feed/atom/", feeds.LatestActivitiesAtomFeed(), name="activities_feed_atom"),
     path("activities/calendar.ics", calendar.activities_calendar, name="activities_calendar"),
     path(
-        "activities/<int:pk>/calendar.ics",
+        "activities/<id:pk>/calendar.ics",
         calendar.activity_calendar,
         name="activity_calendar",
     ),

@@ -9,7 +9,7 @@ from wagtail.documents.views.serve import serve as wagtail_serve_document
 
 from accounts import urls as accounts_urls
 from accounts.views import AccountView
-from activities.api import is_page_id
+from home.converters import is_db_id
 from home.views import switch_language
 from search import views as search_views
 from workflow import reports as workflow_reports
@@ -21,7 +21,7 @@ handler500 = "config.views.server_error"
 def serve_document(request, document_id, document_filename):
     """Wagtail's document download, except that an id no row can have is a 404: Wagtail's
     pattern takes any run of digits, and thousands of them make int() itself fail."""
-    if not is_page_id(document_id):
+    if not is_db_id(document_id):
         raise Http404
     return wagtail_serve_document(request, document_id, document_filename)
 

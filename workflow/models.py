@@ -168,11 +168,11 @@ class ReviewTask(AbstractGroupApprovalTask):
         revision = page.get_latest_revision()
         if revision is not None and hasattr(page, "review_province_id"):
             # A live activity under re-review keeps its live row; route moderation by the
-            # revision being reviewed, whose channel may differ.
-            submitted = revision.as_object()
-            type(page).objects.filter(pk=page.pk).update(
-                review_province=submitted.channel.province_id if submitted.channel_id else None
-            )
+            # revision being reviewed, whose channel may differ. The row records the
+            # province of this step; the object in hand too, since the notifications that
+            # follow read it.
+            page.review_province_id = review_province_of(revision.as_object())
+            type(page).objects.filter(pk=page.pk).update(review_province=page.review_province_id)
         return super().start(workflow_state, user=user)
 
     @transaction.atomic
@@ -222,6 +222,37 @@ class ReviewTask(AbstractGroupApprovalTask):
         return users
 
 
+def review_province_of(page):
+    """The province whose moderators review this version of an activity (R20)."""
+    return page.channel.province_id if page.channel_id else None
+
+
+def recorded_review_province(page):
+    """The province recorded for the activity's current province step when it started
+    (ReviewTask.start). Not the object in hand: an editor's object carries the version
+    being edited, whose channel is not what this step was routed by."""
+    from activities.models import ActivityPage
+
+    return (
+        ActivityPage.objects.filter(pk=page.pk).values_list("review_province_id", flat=True).first()
+    )
+
+
+def route_changed(workflow_state, page):
+    """Whether `page` (the version about to be resubmitted after changes were requested)
+    needs another route or another province than the version the workflow rejected.
+    Resuming would then hand it to the stage that rejected it (Wagtail's rule), skipping
+    the province step its new channel calls for or leaving a province step nobody can act on."""
+    if workflow_for(page) != workflow_state.workflow:
+        return True
+    rejected = workflow_state.current_task_state
+    if rejected is None or rejected.revision is None:
+        return False
+    if not page.is_province_reviewed:
+        return False
+    return review_province_of(rejected.revision.as_object()) != review_province_of(page)
+
+
 def page_id_of(prefix=""):
     """The page id of a workflow state (`prefix` leads from a task state to it), as a
     number to probe the page table's primary key with; NULL for other objects. CASE
@@ -251,7 +282,7 @@ class ProvinceApprovalTask(ReviewTask):
         verbose_name_plural = _("province approval tasks")
 
     def stage_allows(self, page, user):
-        province = getattr(page.specific, "review_province_id", None)
+        province = recorded_review_province(page)
         return province is not None and user.province_id == province
 
     def filter_moderatable(self, task_states, user):
@@ -264,7 +295,7 @@ class ProvinceApprovalTask(ReviewTask):
         )
 
     def filter_notified(self, users, page):
-        return users.filter(province_id=getattr(page.specific, "review_province_id", None))
+        return users.filter(province_id=recorded_review_province(page))
 
     @classmethod
     def get_description(cls):

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.log_actions import log
 
 from accounts.roles import NATIONAL_MODERATORS, in_group
@@ -36,7 +37,9 @@ def take_down(page, user, reason):
     record = TakeDown.objects.create(
         page=page, reason=reason, taken_by=user, revision=page.live_revision
     )
-    page.unpublish(user=user, log_action=False)
+    # Wagtail's unpublish is refused on activities (activities.permissions): this is the
+    # way off the public site, and can_take_down() above is its rule.
+    UnpublishPageAction(page, user=user, log_action=False).execute(skip_permission_checks=True)
     log(page, "workflow.take_down", user=user, data={"reason": reason})
     _notify_owner(page, "taken_down", reason)
     return record
@@ -50,11 +53,22 @@ def restore(page, user):
     record = open_take_down(page)
     if record is None or page.live:
         raise ValueError(_("This activity is not taken down."))
+    if page.workflow_in_progress:
+        # Publishing the old version would cancel the owner's review without a word; its
+        # approval lists the activity again (close_take_down_on_publish).
+        raise ValueError(
+            _(
+                "This activity is under review again: approve or reject that review "
+                "instead; its approval lists the activity again."
+            )
+        )
     revision = record.revision or page.get_latest_revision()
     record.restored_by = user
     record.restored_at = timezone.now()
     record.save(update_fields=["restored_by", "restored_at"])
-    revision.publish(user=user, log_action=False)
+    # Wagtail's publish is refused on activities (activities.permissions); putting back the
+    # version that was public is this rule's, checked above.
+    revision.publish(user=user, log_action=False, skip_permission_checks=True)
     log(page, "workflow.restore", user=user)
     _notify_owner(page, "restored", "")
     return record

@@ -14,6 +14,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.models import Page, TaskState
 
 from activities.models import ActivityPage, ActivityType
+from home.converters import is_db_id
 from organizations.models import Organization, Region
 
 from .models import RejectReason, for_activities
@@ -140,10 +141,12 @@ def _apply_bulk(request, data):
     action = data["action"]
     comment = data["comment"].strip()
     done, refused = 0, []
+    # A number no row can have is only "no longer awaiting" (SQLite cannot even bind it).
+    possible = [task_state_id for task_state_id in data["task_states"] if is_db_id(task_state_id)]
     reviewable = {
         task_state.pk: task_state
         for task_state in TaskState.objects.reviewable_by(request.user)
-        .filter(pk__in=data["task_states"])
+        .filter(pk__in=possible)
         .select_related("workflow_state", "task")
     }
     for task_state_id in data["task_states"]:

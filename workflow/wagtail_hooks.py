@@ -18,8 +18,8 @@ from .views import moderation, restore_view, take_down_view
 def register_urls():
     return [
         path("review/", moderation, name="review_desk"),
-        path("review/take-down/<int:page_id>/", take_down_view, name="take_down"),
-        path("review/restore/<int:page_id>/", restore_view, name="restore_listing"),
+        path("review/take-down/<id:page_id>/", take_down_view, name="take_down"),
+        path("review/restore/<id:page_id>/", restore_view, name="restore_listing"),
     ]
 
 

@@ -307,6 +307,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Autosave's first save creates the page; a "save draft" click racing it created a second
 # activity (tests/e2e). Submitters save explicitly.
 WAGTAIL_AUTOSAVE_INTERVAL = 0
+# The last review approval publishes, also where Wagtail's publish is closed (activities).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "workflow.publishing.publish_approved"
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000

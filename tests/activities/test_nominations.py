@@ -13,10 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
 from accounts import roles
+from activities.models import ActivityPage
 from activities.nomination_forms import NominationForm
 from activities.nomination_models import Nomination, video_problems
 from home.models import CampaignSettings
 from tests import factories
+from workflow.takedown import take_down
 
 pytestmark = pytest.mark.django_db
 
@@ -431,3 +433,39 @@ def test_r33_marking_shows_at_once_where_it_was_seen_before(client, owner, natio
     assert "优秀的机器人活动" not in client.get(index, {"recommended": "1"}).content.decode()
     assert first.url not in client.get("/search/", search).content.decode()
     assert "badge--recommended" not in client.get(index).content.decode()
+
+
+def test_r33_a_taken_down_activity_is_not_recommended(client, owner, national):
+    """R18/R33: only approved, listed activities are recommended; a complete nomination
+    whose activity was taken down is refused, in bulk and one by one."""
+    page = make(owner, title="已下架的机器人活动")
+    nomination = _complete_nomination(client, owner, page)
+    take_down(ActivityPage.objects.get(pk=page.pk), national, "含商业推广内容")
+    client.force_login(national)
+    client.post("/admin/nominations/", {"selected": [nomination.pk], "action": "recommend"})
+    nomination.refresh_from_db()
+    assert not nomination.recommended
+    response = client.post(f"{url(page)}review/", {"recommended": "1"})
+    assert response.status_code == 200
+    assert "listed activities" in response.content.decode()
+    nomination.refresh_from_db()
+    assert not nomination.recommended
+
+
+@pytest.mark.parametrize("selected", ["abc", "-1", "1.5", "99999999999999999999", "１２"])
+def test_r33_forged_selection_is_ignored_not_a_server_error(client, owner, national, selected):
+    nomination = _complete_nomination(client, owner, make(owner))
+    client.force_login(national)
+    response = client.post(
+        "/admin/nominations/", {"selected": [selected, nomination.pk], "action": "recommend"}
+    )
+    assert response.status_code == 302
+    nomination.refresh_from_db()
+    assert nomination.recommended
+
+
+@pytest.mark.parametrize("suffix", ["", "review/"])
+def test_r33_impossible_ids_in_urls_are_not_found(client, national, suffix):
+    client.force_login(national)
+    for page_id in ("99999999999999999999", "2147483648", "0"):
+        assert client.get(f"/admin/nominations/{page_id}/{suffix}").status_code == 404
