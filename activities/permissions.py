@@ -1,4 +1,5 @@
 from django.db.models import Q
+from django.http import Http404
 from wagtail.models import PagePermissionTester
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
@@ -56,3 +57,36 @@ class ActivityIndexPermissionTester(PagePermissionTester):
 
     def can_publish_subpage(self):
         return False
+
+
+class SubmitterScopeMiddleware:
+    """R2: a submitter has no admin URL for another unit's activity. The explorer fetched
+    the page named in its URL unscoped ("Exploring: <another unit's draft>"), and the bulk
+    action pages listed every title asked for by ?id= under "no permission" (a whole
+    province's drafts in one request). Wagtail's page views name their page in the URL's
+    page_id or parent_page_id, the page bulk actions in ?id=: another unit's activity there
+    is a 404, the answer for a page that does not exist."""
+
+    PAGE_KWARGS = ("page_id", "parent_page_id")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        ids = [view_kwargs[name] for name in self.PAGE_KWARGS if name in view_kwargs]
+        if (view_kwargs.get("app_label"), view_kwargs.get("model_name")) == ("wagtailcore", "page"):
+            ids += request.GET.getlist("id")
+        if not ids or not is_submitter_only(request.user):
+            return None
+        from home.converters import is_db_id
+
+        from .models import ActivityPage
+
+        ids = [int(value) for value in ids if is_db_id(value)]
+        theirs = ActivityPage.objects.filter(pk__in=ids).exclude(owner=request.user)
+        if theirs.exists():
+            raise Http404
+        return None

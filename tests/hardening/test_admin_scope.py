@@ -473,3 +473,39 @@ def test_password_set_in_the_user_admin_follows_the_validators_and_unlocks(clien
     client.logout()
     login = client.post("/admin/login/", {"username": target.phone, "password": strong})
     assert login.status_code == 302
+
+
+PAGE_VIEWS = [
+    "/admin/pages/{pk}/",
+    "/admin/pages/{pk}/history/",
+    "/admin/pages/{pk}/workflow/history/",
+    "/admin/bulk/wagtailcore/page/delete/?id={pk}&id={own}",
+    "/admin/bulk/wagtailcore/page/publish/?id={own}&id={pk}",
+    "/admin/bulk/wagtailcore/page/move/?id={pk}",
+    "/admin/nominations/{pk}/",
+]
+
+
+@pytest.mark.parametrize("view", PAGE_VIEWS)
+def test_r2_another_units_activity_has_no_admin_url_for_a_submitter(client, world, view):
+    """R2: the explorer and the bulk action pages named other units' drafts by id."""
+    a = world["people"]["submitter_a"]
+    theirs = factories.activity(owner=world["people"]["submitter_b"], title="乙单位的草稿活动")
+    own = factories.activity(owner=a, title="甲单位自己的活动")
+    client.force_login(a)
+    response = client.get(view.format(pk=theirs.pk, own=own.pk))
+    assert response.status_code == 404
+    assert "乙单位的草稿活动" not in response.content.decode()
+
+
+@pytest.mark.parametrize("view", ["/admin/pages/{pk}/", "/admin/pages/{pk}/history/"])
+def test_r2_own_activity_and_moderators_keep_their_views(client, world, view):
+    page = world["page"]
+    for user in (world["people"]["submitter_b"], world["people"]["national"]):
+        client.force_login(user)
+        response = client.get(view.format(pk=page.pk))
+        assert response.status_code == 200, user
+        assert page.title in response.content.decode()
+    client.force_login(world["people"]["submitter_b"])
+    response = client.get(f"/admin/bulk/wagtailcore/page/delete/?id={page.pk}")
+    assert response.status_code == 200
