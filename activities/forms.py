@@ -1,7 +1,11 @@
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.coreutils import find_available_slug
+from wagtail.permissions import policy_registry
 
+from home.converters import is_db_id
 from organizations.models import Organization
 from organizations.widgets import CascadingRegionFormMixin
 
@@ -11,6 +15,29 @@ RELATION_FIELDS = ("joint_action_categories", "special_action_categories")
 RELATION_FORMSETS = ("partner_departments", "partner_societies")
 # What decides an activity's review route and province (R19, R20).
 ROUTING_FIELDS = {"channel", "channel_category"}
+SUBMIT_ACTIONS = ("action-submit", "action-restart-workflow")
+# Hidden inputs of the choosers (the poster, the channel, a unit's organization) hold ids.
+CHOOSER_FIELDS = ("poster", "channel")
+CHOOSER_SUFFIX = "-organization"
+
+
+def without_impossible_ids(data):
+    """`data` with a chooser value no row can have ("abc", "1.5", twenty digits) emptied:
+    only a forged request sends one, and Wagtail's chooser widgets, asked to show it again
+    beside the form's errors, looked it up and failed (a 500). The field then says what
+    is missing, as for an empty choice."""
+    if data is None or not hasattr(data, "getlist"):
+        return data
+    keys = [key for key in data if key in CHOOSER_FIELDS or key.endswith(CHOOSER_SUFFIX)]
+    impossible = [
+        key for key in keys if any(value and not is_db_id(value) for value in data.getlist(key))
+    ]
+    if not impossible:
+        return data
+    data = data.copy()
+    for key in impossible:
+        data.setlist(key, [value if is_db_id(value) else "" for value in data.getlist(key)])
+    return data
 
 
 class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
@@ -18,8 +45,8 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
     what only the form knows before saving (ticked categories, inline rows) and runs the
     submission rules when the submitter presses "submit"."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(without_impossible_ids(data), *args, **kwargs)
         title = self.fields["title"]
         title.max_length = TITLE_MAX_LENGTH
         title.widget.attrs["maxlength"] = TITLE_MAX_LENGTH
@@ -37,12 +64,28 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
             # Django's generic "Enter a valid URL" would hide what is actually required.
             self.fields["reservation_url"].error_messages["invalid"] = HTTP_URL_MESSAGE
         self._offer_active_options()
+        self._offer_choosable_posters()
         host_units = self.formsets.get("host_units")
         if host_units is not None:
             host_units.error_messages = {
                 **host_units.error_messages,
                 "too_few_forms": _("Add at least one host unit."),
             }
+
+    def _offer_choosable_posters(self):
+        """The poster is one of the images the user may choose (their own uploads for a
+        submitter, accounts/upload_policy.py) or the one the activity has: the chooser
+        shows no other, and a forged id must not attach another unit's image."""
+        field = self.fields.get("poster")
+        if field is None or self.for_user is None:
+            return
+        choosable = policy_registry.get_by_type(
+            field.queryset.model
+        ).instances_user_has_permission_for(self.for_user, "choose")
+        current = self.initial.get("poster")
+        field.queryset = field.queryset.model.objects.filter(
+            models.Q(pk__in=choosable.values("pk")) | models.Q(pk=getattr(current, "pk", current))
+        )
 
     def _offer_active_options(self):
         """Retired types and categories stay on the activities that have them, but are
@@ -89,9 +132,24 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
                     self.add_error(None if field == "__all__" else field, message)
         return cleaned
 
+    def clean_slug(self):
+        """An empty slug is made from the name, as Wagtail does; a name with nothing a slug
+        can hold ("？？？", emoji) gets "activity", numbered to be unique among its siblings.
+        Wagtail left such a page's slug empty, and every later activity saved with an empty
+        slug was then refused as taking the slug "" already in use."""
+        slug = self.cleaned_data.get("slug")
+        if slug:
+            return slug
+        parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
+        base = slugify(self.cleaned_data.get("title") or "", allow_unicode=True) or "activity"
+        if parent is None:
+            return base
+        return find_available_slug(parent, base[:200], ignore_page_id=self.instance.pk)
+
     @property
     def is_submission(self):
-        return "action-submit" in self.data
+        # Restarting the review after changes were requested submits as well.
+        return any(action in self.data for action in SUBMIT_ACTIONS)
 
     def _filled_rows(self, formset):
         if formset is None:

@@ -1,0 +1,108 @@
+"""What a forged or unusual editor request gets: the same rules as the buttons (R8, R12, R15),
+a clear error beside the field and never a 500 (issue #9's rule for bad input)."""
+
+import datetime
+
+import pytest
+import time_machine
+from wagtail.models import WorkflowState
+
+from activities.models import ActivityPage
+from tests import factories
+
+from .editor import ADD_URL, EDIT_URL, editor_data
+from .test_editor_journey import errors_of
+
+pytestmark = pytest.mark.django_db
+
+IN_WINDOW = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
+AFTER_WINDOW = datetime.datetime(2026, 10, 15, 10, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def submitter(client):
+    account = factories.submitter(real_name="王老师")
+    client.force_login(account)
+    return account
+
+
+@pytest.fixture
+def add_url():
+    return ADD_URL.format(index=factories.index().pk)
+
+
+def test_r15_restarting_the_review_follows_the_submission_rules(client, submitter):
+    """The editor's "restart workflow" on a rejected activity submits it again: outside
+    the campaign window it is refused like "submit" (it went back into review)."""
+    with time_machine.travel(IN_WINDOW, tick=False):
+        page = factories.activity(owner=submitter)
+        page.save_revision(user=submitter)
+        state = page.get_workflow().start(page, submitter)
+        task_state = state.current_task_state
+        moderator = factories.user(None, is_superuser=True, is_staff=True)
+        task_state.task.specific.on_action(task_state, moderator, "reject", comment="请修改")
+    with time_machine.travel(AFTER_WINDOW, tick=False):
+        data = editor_data(
+            page.poster,
+            factories.channel(),
+            "action-restart-workflow",
+            start_at=AFTER_WINDOW + datetime.timedelta(days=20),
+        )
+        response = client.post(EDIT_URL.format(pk=page.pk), data)
+    assert response.status_code == 200
+    assert errors_of(response)
+    statuses = set(WorkflowState.objects.for_instance(page).values_list("status", flat=True))
+    assert statuses == {WorkflowState.STATUS_NEEDS_CHANGES}
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "99999999999999999999", "-3"])
+@pytest.mark.parametrize("field", ["poster", "channel", "host_units-0-organization"])
+@pytest.mark.parametrize("action", ["", "action-submit"])
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_an_impossible_chooser_id_is_an_error_not_a_500(
+    client, submitter, add_url, field, value, action
+):
+    image = factories.poster(submitter)
+    data = editor_data(image, factories.channel(), action, title="伪造编号的活动")
+    data[field] = value
+    response = client.post(add_url, data)
+    # A draft may save without the choice (poster and channel are required to submit; a
+    # unit may be plain text); otherwise the form comes back with what was typed.
+    assert response.status_code in {200, 302}
+    saved = ActivityPage.objects.filter(title="伪造编号的活动").first()
+    if response.status_code == 200:
+        assert "伪造编号的活动" in response.content.decode()
+        assert saved is None
+    else:
+        assert field == "host_units-0-organization" or not action
+        assert getattr(saved, f"{field}_id", None) is None
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_r12_another_units_image_is_not_a_poster(client, submitter, add_url):
+    """The chooser shows submitters their own uploads only; a forged id is refused too."""
+    theirs = factories.poster(factories.submitter(), title="别的单位的海报")
+    response = client.post(add_url, editor_data(theirs, factories.channel(), ""))
+    assert response.status_code == 200
+    assert "poster" in errors_of(response)
+    assert not ActivityPage.objects.exists()
+    # The activity's own poster stays choosable for those who edit it later.
+    own = factories.poster(submitter)
+    assert client.post(add_url, editor_data(own, factories.channel(), "")).status_code == 302
+
+
+@pytest.mark.parametrize("title", ["？？？", "🎉🎉", "!!!"])
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_a_name_without_slug_characters_still_gets_a_unique_address(
+    client, submitter, add_url, title
+):
+    image = factories.poster(submitter)
+    slugs = []
+    for _ in range(2):
+        response = client.post(add_url, editor_data(image, factories.channel(), "", title=title))
+        assert response.status_code == 302, errors_of(response)
+    for page in ActivityPage.objects.filter(title=title).order_by("pk"):
+        assert page.slug
+        assert "//" not in page.url_path
+        slugs.append(page.slug)
+    assert len(set(slugs)) == 2
