@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from wagtail.models import Site
 
 from home.converters import is_db_id
@@ -18,6 +18,7 @@ from home.converters import is_db_id
 from .api import listing_queryset
 from .feeds import place
 from .listing import OrderedResult, public_activities
+from .text import one_line, without_controls
 
 TZID = "Asia/Shanghai"
 BEIJING = ZoneInfo(TZID)
@@ -40,7 +41,9 @@ def new_calendar(name):
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    # One line of TEXT: icalendar writes an X- property it does not know as it is given,
+    # and a title with a line break stopped it (a 500) or could have added lines.
+    calendar.add("x-wr-calname", icalendar.vText(one_line(name)))
     calendar.add("x-wr-timezone", TZID)
     calendar.add_component(icalendar.Timezone.from_ical(_vtimezone_ical()))
     return calendar
@@ -59,7 +62,7 @@ def event_for(page, request, host):
     url = page.get_full_url(request)
     event = icalendar.Event()
     event.add("uid", f"activity-{page.pk}@{host}")
-    event.add("summary", page.title)
+    event.add("summary", one_line(page.title))
     stamp = page.last_published_at or timezone.now()
     event.add("dtstamp", stamp.astimezone(datetime.UTC))
     if page.start_at:
@@ -73,7 +76,8 @@ def event_for(page, request, host):
     location = place(page)
     if location:
         event.add("location", location)
-    description = "\n\n".join(part for part in (page.content.strip(), url) if part)
+    content = without_controls(page.content, multi_line=True).strip()
+    description = "\n\n".join(part for part in (content, url) if part)
     event.add("description", description)
     if url:
         event.add("url", url)
@@ -90,7 +94,7 @@ def _with_place(queryset):
     return queryset.select_related("province", "city", "county")
 
 
-@require_GET
+@require_safe
 def activity_calendar(request, pk):
     """/activities/<id>/calendar.ics: a 404 unless the activity is live and public (R27)."""
     if not is_db_id(pk):
@@ -107,7 +111,7 @@ def _with_place_of(result):
     return _with_place(result)
 
 
-@require_GET
+@require_safe
 def activities_calendar(request):
     """/activities/calendar.ics: the listing's activities for the same GET parameters, the
     first MAX_EVENTS of the listing's order (what is on now, then soonest to come, then

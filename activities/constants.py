@@ -3,6 +3,9 @@ import datetime
 from django.utils.translation import gettext_lazy as _
 
 TITLE_MAX_LENGTH = 50
+# The years an activity's dates may fall in.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
 POSTER_MIN_SIDE = 600
 POSTER_MAX_BYTES = 10 * 1024 * 1024
 POSTER_FORMATS = frozenset({"jpeg", "jpg", "png", "webp"})

@@ -1,4 +1,6 @@
-"""RSS 2.0 and Atom feeds of the most recently approved activities (R31)."""
+"""RSS 2.0 and Atom feeds of the most recently approved activities (R31). Every text they
+write from an activity goes through activities.text: XML refuses control characters, and
+one stored before the model refused them made the feeds answer 500."""
 
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
@@ -9,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .listing import public_activities
 from .models import ActivityIndexPage
+from .text import one_line
 
 FEED_SIZE = 50
 SUMMARY_CHARS = 200
@@ -17,7 +20,7 @@ SUMMARY_CHARS = 200
 def place(page):
     """Province, city, county and address, as one line."""
     parts = [page.province, page.city, page.county, page.address]
-    return " ".join(str(part) for part in parts if part)
+    return one_line(" ".join(str(part) for part in parts if part))
 
 
 def time_range(page):
@@ -33,8 +36,7 @@ def time_range(page):
 
 def summary(text, chars=SUMMARY_CHARS):
     """Plain text, whitespace collapsed, cut at `chars` characters."""
-    plain = " ".join(strip_tags(text or "").split())
-    return Truncator(plain).chars(chars)
+    return Truncator(one_line(strip_tags(text or ""))).chars(chars)
 
 
 class LatestActivitiesFeed(Feed):
@@ -71,7 +73,7 @@ class LatestActivitiesFeed(Feed):
         return pages
 
     def item_title(self, page):
-        return page.title
+        return one_line(page.title)
 
     def item_link(self, page):
         return page.get_full_url(page._feed_request)

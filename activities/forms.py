@@ -1,4 +1,8 @@
+from html import unescape
+
+from django import forms
 from django.db import models
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -19,6 +23,13 @@ SUBMIT_ACTIONS = ("action-submit", "action-restart-workflow")
 # Hidden inputs of the choosers (the poster, the channel, a unit's organization) hold ids.
 CHOOSER_FIELDS = ("poster", "channel")
 CHOOSER_SUFFIX = "-organization"
+
+
+def has_visible_content(html):
+    """Whether rich text shows anything: text other than whitespace, or an image or embed."""
+    if "<embed" in html or "<img" in html:
+        return True
+    return bool(unescape(strip_tags(html)).strip())
 
 
 def without_impossible_ids(data):
@@ -110,8 +121,6 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         for name in RELATION_FORMSETS:
             counts[name] = self._filled_rows(self.formsets.get(name))
         self.instance._pending_relation_counts = counts
-        # A field that failed its own validation should not also be reported as missing.
-        self.instance._invalid_fields = set(self.errors)
         rerouting = self.instance.pk and ROUTING_FIELDS & set(self.changed_data)
         if rerouting and self.instance.workflow_in_progress:
             self.add_error(
@@ -130,7 +139,23 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
             for field, messages in errors.items():
                 for message in messages:
                     self.add_error(None if field == "__all__" else field, message)
+        # A field already refused is not judged again by the model's rules (a link refused
+        # as a link is not also "missing"; a start refused as past is not compared with the
+        # end: the model would compare the stored start, the new one being left out).
+        self.instance._invalid_fields = set(self.errors)
         return cleaned
+
+    def clean_details(self):
+        """Empty paragraphs (Enter pressed in an empty editor), spaces or full-width spaces
+        are no details (R13): required means something a visitor can read."""
+        details = self.cleaned_data.get("details") or ""
+        if has_visible_content(details):
+            return details
+        if self.fields["details"].required:
+            raise forms.ValidationError(
+                self.fields["details"].error_messages["required"], code="required"
+            )
+        return ""
 
     def clean_slug(self):
         """An empty slug is made from the name, as Wagtail does; a name with nothing a slug

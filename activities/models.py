@@ -37,6 +37,8 @@ from search.segment import segment
 from . import renditions
 from .constants import (
     HTTP_URL_MESSAGE,
+    MAX_YEAR,
+    MIN_YEAR,
     NEVER_PUBLISHED,
     POSTER_FORMATS,
     POSTER_MAX_BYTES,
@@ -57,6 +59,7 @@ from .states import (
     annotated_review_state,
     review_state_for,
 )
+from .text import first_control_character
 
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -581,7 +584,17 @@ class ActivityPage(FastRoutingMixin, Page):
                 _("The name has %(count)d characters; at most %(max)d are allowed.")
                 % {"count": len(self.title), "max": TITLE_MAX_LENGTH},
             )
-        if self.start_at and self.end_at and self.end_at < self.start_at:
+        for name in ("start_at", "end_at"):
+            moment = getattr(self, name)
+            if moment is not None and not MIN_YEAR <= moment.year <= MAX_YEAR:
+                # Beyond what an activity can be (and year 1 failed the database, a 500).
+                add(
+                    name,
+                    _("Enter a date between the years %(first)d and %(last)d.")
+                    % {"first": MIN_YEAR, "last": MAX_YEAR},
+                )
+        refused = {"start_at", "end_at"} & set(getattr(self, "_invalid_fields", ()))
+        if not refused and self.start_at and self.end_at and self.end_at < self.start_at:
             add("end_at", _("The end cannot be before the start."))
         self._clean_region(add)
         self._clean_channel(add)
@@ -589,6 +602,56 @@ class ActivityPage(FastRoutingMixin, Page):
         self._clean_poster(add)
         if errors:
             raise ValidationError(errors)
+
+    def clean_fields(self, exclude=None):
+        """Each field's own validation, then R31's control characters in the fields that
+        passed it. Here rather than in clean(): a field the form leaves out (`exclude`)
+        must get no error, and a link already refused as a link is not refused twice."""
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        skipped = {*(exclude or ()), *errors}
+        self._clean_control_characters(
+            skipped, lambda field, message: errors.setdefault(field, []).append(message)
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_control_characters(self, skipped, add):
+        """R31: no invisible control character in the text an editor types, Page's (title,
+        SEO title, description) included. Word's manual line break survives pasting, and
+        XML refuses it: the feeds answered 500 for one live activity holding one. Text
+        areas keep tabs and line breaks; one-line fields take none."""
+        for field in self._meta.concrete_fields:
+            if field.name in skipped or not field.editable:
+                continue
+            if field.choices or isinstance(field, models.SlugField):
+                continue  # choices and slugs allow a narrower alphabet already
+            if isinstance(field, models.TextField):
+                multi_line = True
+            elif isinstance(field, models.CharField):
+                multi_line = False
+            else:
+                continue
+            char = first_control_character(getattr(self, field.attname), multi_line)
+            if char is None:
+                continue
+            code = f"U+{ord(char):04X}"
+            if multi_line:
+                message = _(
+                    "Delete the invisible control character (%(code)s) in this text, such "
+                    "as a manual line break pasted from Word. Line breaks made with Enter "
+                    "and tabs are fine."
+                )
+            else:
+                message = _(
+                    "Delete the invisible control character (%(code)s) in this field, such "
+                    "as a line break or tab pasted from elsewhere: it takes one line of "
+                    "plain text."
+                )
+            add(field.name, message % {"code": code})
 
     def _clean_region(self, add):
         province, city, county = self.province, self.city, self.county

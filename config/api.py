@@ -2,10 +2,13 @@
 sitemap.xml and robots.txt. Included by config/urls.py before Wagtail's catch-all."""
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections, models
 from django.http import Http404
 from django.urls import path
 from django.views.generic import TemplateView
-from wagtail.api.v2.filters import SearchFilter
+from wagtail.api.v2.filters import FieldsFilter, SearchFilter
+from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
@@ -35,16 +38,85 @@ class RankedSearchFilter(SearchFilter):
         return listing.by_ids(queryset, ids, kept=True)
 
 
+FILTER_ERROR = "field filter error. '%s' is not a valid value for %s (%s)"  # Wagtail's own
+
+
+class StrictFieldsFilter(FieldsFilter):
+    """Wagtail's ?<field>=<value> filters, except that a value no row can hold is Wagtail's
+    400, as ?id=xx always was: a date that is none (?first_published_at=2026-13-45) raised
+    Django's ValidationError, and an integer past the column's range (?alias_of=10**20)
+    overflowed SQLite's driver, both 500s."""
+
+    def filter_queryset(self, request, queryset, view):
+        fields = set(view.get_available_fields(queryset.model, db_fields_only=True))
+        fields.discard("locale")  # Wagtail's LocaleFilter reads it
+        for name, value in request.GET.items():
+            if name in fields:
+                self.check_value(queryset, name, value)
+        try:
+            return super().filter_queryset(request, queryset, view)
+        except ValidationError as error:
+            # Whatever check_value did not foresee is still the client's mistake.
+            raise BadRequestError("field filter error. " + "; ".join(error.messages)) from error
+
+    @staticmethod
+    def check_value(queryset, name, value):
+        try:
+            field = queryset.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        if isinstance(target, models.BooleanField):
+            return  # Wagtail's parse_boolean refuses the rest
+        if isinstance(target, models.IntegerField):
+            try:
+                number = int(value)
+            except ValueError:
+                return  # Wagtail's own message
+            ops = connections[queryset.db].ops
+            try:
+                low, high = ops.integer_field_range(target.get_internal_type())
+            except KeyError:
+                return
+            if (low is not None and number < low) or (high is not None and number > high):
+                raise BadRequestError(FILTER_ERROR % (value, name, "out of range"))
+            return
+        try:
+            target.to_python(value)
+        except ValidationError as error:
+            reason = "; ".join(error.messages)
+            raise BadRequestError(FILTER_ERROR % (value, name, reason)) from error
+
+
+class PublicPagesPagination(WagtailPagination):
+    """Wagtail's limit and offset (a malformed one is still its 400), except that an offset
+    at or past the last row is an empty page with the real count without asking the
+    database, which refused an offset past a bigint (SQLite IntegrityError, PostgreSQL
+    DataError: a 500). Empty rather than 400: an offset past the end is a well-formed
+    question whose answer is "nothing more", whether it is 10**3 or 10**20 past it, and
+    /api/v2/activities/ answers it so too."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = super().paginate_queryset(queryset, request, view)
+        if int(request.GET.get("offset", 0)) >= self.total_count:
+            return []
+        return page
+
+
+REPLACED_BACKENDS = {SearchFilter: RankedSearchFilter, FieldsFilter: StrictFieldsFilter}
+
+
 class PublicPagesAPIViewSet(PagesAPIViewSet):
     """Wagtail's pages endpoint (live, public pages only), except that an impossible id
-    (find/?id=abc, a 30-digit number) or path is a 404 instead of a server error, and
-    that ?search= is the bounded ranked search."""
+    (find/?id=abc, a 30-digit number) or path is a 404 instead of a server error, a filter
+    value no row can hold a 400, an offset past the end an empty page, and ?search= the
+    bounded ranked search."""
 
     meta_fields = with_html_url(PagesAPIViewSet.meta_fields)
     filter_backends = [
-        RankedSearchFilter if backend is SearchFilter else backend
-        for backend in PagesAPIViewSet.filter_backends
+        REPLACED_BACKENDS.get(backend, backend) for backend in PagesAPIViewSet.filter_backends
     ]
+    pagination_class = PublicPagesPagination
 
     def get_object(self):
         if not is_db_id(self.kwargs.get("pk")):

@@ -1,14 +1,17 @@
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+@require_safe
 def switch_language(request, code):
     """The footer's language links (R34). A link rather than Django's POST form: the form
     needs a CSRF token, which would keep every public page out of the shared page cache,
-    and a language preference is not worth protecting against cross-site requests."""
+    and a language preference is not worth protecting against cross-site requests.
+
+    HEAD (a link checker, a crawler) gets the same redirect without the cookie: HEAD is
+    safe, so it must not switch anyone's language."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
     target = request.GET.get("next", "/")
@@ -17,6 +20,8 @@ def switch_language(request, code):
     ):
         target = "/"
     response = HttpResponseRedirect(target)
+    if request.method == "HEAD":
+        return response
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,

@@ -1,10 +1,10 @@
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from activities.listing import SortChoices, build
 
 
-@require_GET
+@require_safe
 def search(request):
     """Search (R29): the listing's filters plus relevance order. No write per request:
     unlike Wagtail's starter search view, queries are not recorded."""

@@ -6,6 +6,7 @@ import datetime
 import pytest
 import time_machine
 from wagtail.models import WorkflowState
+from wagtail.test.utils.form_data import rich_text
 
 from activities.models import ActivityPage
 from tests import factories
@@ -106,3 +107,75 @@ def test_a_name_without_slug_characters_still_gets_a_unique_address(
         assert "//" not in page.url_path
         slugs.append(page.slug)
     assert len(set(slugs)) == 2
+
+
+EMPTY_DETAILS = [
+    '<p data-block-key="a"></p><p data-block-key="b"></p>',
+    "<p> </p>",
+    "<p>\u3000</p>",
+    "<p>&nbsp;</p>",
+]
+
+
+@pytest.mark.parametrize("details", EMPTY_DETAILS)
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_r13_empty_paragraphs_are_no_details(client, submitter, add_url, details):
+    image = factories.poster(submitter)
+    data = editor_data(image, factories.channel(), "action-submit", title="详情为空的活动")
+    data["details"] = rich_text(details)
+    response = client.post(add_url, data)
+    assert response.status_code == 200
+    assert "details" in errors_of(response)
+    # A draft may still be saved with nothing in it yet.
+    data = editor_data(image, factories.channel(), "", title="详情为空的活动")
+    data["details"] = rich_text(details)
+    assert client.post(add_url, data).status_code == 302
+
+
+@pytest.mark.parametrize("start", ["0001-01-01 00:00", "1999-12-31 23:00", "2101-01-01 10:00"])
+@pytest.mark.parametrize("action", ["", "action-submit"])
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_r8_dates_outside_any_campaign_are_refused_not_a_500(
+    client, submitter, add_url, start, action
+):
+    image = factories.poster(submitter)
+    data = editor_data(image, factories.channel(), action, title="年份离谱的活动")
+    data["start_at"] = start
+    data["end_at"] = start
+    response = client.post(add_url, data)
+    assert response.status_code == 200
+    errors = errors_of(response)
+    assert "start_at" in errors
+    assert "年份离谱的活动" in response.content.decode()
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_r8_a_past_start_is_not_also_reported_as_after_the_end(client, submitter):
+    """Editing a saved activity with a past start and an end two hours after it: one error,
+    on the start (the model compared the stored start with the new end)."""
+    page = factories.activity(owner=submitter)
+    past = IN_WINDOW - datetime.timedelta(days=3)
+    data = editor_data(
+        page.poster,
+        factories.channel(),
+        "action-submit",
+        start_at=past,
+        end_at=past + datetime.timedelta(hours=2),
+    )
+    response = client.post(EDIT_URL.format(pk=page.pk), data)
+    assert response.status_code == 200
+    errors = errors_of(response)
+    assert "start_at" in errors
+    assert "end_at" not in errors
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_r34_wagtails_own_editor_messages_are_in_chinese(client, submitter, add_url):
+    """Wagtail 8's zh_Hans catalogue lacks its editor's error banners; ours has them."""
+    data = editor_data(factories.poster(submitter), factories.channel(), "", title="")
+    html = client.post(add_url, data).content.decode()
+    assert "由于存在验证错误，无法创建页面。" in html
+    assert "could not be created" not in html
+    page = factories.activity(owner=submitter)
+    explorer = client.get(f"/admin/pages/{page.get_parent().pk}/").content.decode()
+    assert "Exploring" not in explorer and "Date updated" not in explorer

@@ -324,11 +324,12 @@ def test_r33_only_approved_activities(client, owner):
 def test_r33_another_submitter_or_province_moderator_cannot_file(client, page):
     other = factories.submitter()
     province = factories.user(roles.PROVINCE_MODERATORS, province="440000")
-    for user in (other, province):
+    # Another unit's activity does not exist for a submitter (R2); a moderator is refused.
+    for user, status in ((other, 404), (province, 403)):
         client.force_login(user)
         with time_machine.travel(AFTER_END, tick=False):
-            assert client.get(url(page)).status_code == 403
-            assert file_complete(client, page).status_code == 403
+            assert client.get(url(page)).status_code == status
+            assert file_complete(client, page).status_code == status
     assert not Nomination.objects.filter(page=page).exists()
 
 

@@ -30,6 +30,7 @@ OK = "ok"  # 200
 LOGIN = "login"  # 302 to the admin login page
 DENIED = "denied"  # Wagtail's refusal: 302 to the dashboard with an error message
 FORBIDDEN = "403"  # a plain 403 page (views that answer instead of raising)
+NOT_FOUND = "404"  # another unit's activity, to a submitter: no such page (R2)
 
 # fmt: off
 MATRIX = {
@@ -44,9 +45,9 @@ MATRIX = {
     "stats_xlsx":             (LOGIN,     FORBIDDEN, FORBIDDEN, OK,        OK,        OK),
     # Recommendation is the national team's (R33); administrators manage, they do not mark.
     "nomination_list":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
-    "nomination_review":      (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "nomination_review":      (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
     # B's activity: only its submitter (and administrators, on a unit's behalf) file for it.
-    "nomination_file":        (LOGIN,     FORBIDDEN, OK,        FORBIDDEN, FORBIDDEN, OK),
+    "nomination_file":        (LOGIN,     NOT_FOUND, OK,        FORBIDDEN, FORBIDDEN, OK),
     "user_list":              (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK),
     "user_edit":              (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK),
     "user_add":               (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK),
@@ -167,6 +168,8 @@ def outcome(response):
         return DENIED
     if response.status_code == 403:
         return FORBIDDEN
+    if response.status_code == 404:
+        return NOT_FOUND
     return f"{response.status_code} {location}".strip()
 
 

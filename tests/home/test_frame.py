@@ -73,3 +73,21 @@ def test_a_kept_fragment_renders_its_content_once(client, monkeypatch):
     for _ in range(3):
         client.get("/activities/")
     assert len(rendered) == 1
+
+
+def test_r34_the_language_switch_names_each_language_in_itself(client):
+    """R34: on the default Chinese pages the English option read 英语, which an English
+    reader cannot find. Each language is named in itself, whatever the page's language,
+    and the switch stays outside the kept fragments (per request)."""
+
+    def switch(response):
+        soup = BeautifulSoup(response.content, "html.parser")
+        nav = soup.select_one(".language-switch")
+        current = nav.select_one("[aria-current]")
+        links = {a["lang"]: a.get_text(strip=True) for a in nav.select("a")}
+        return (current["lang"], current.get_text(strip=True)), links
+
+    assert switch(client.get("/activities/")) == (("zh-hans", "简体中文"), {"en": "English"})
+    client.get("/language/en/", {"next": "/activities/"})
+    assert switch(client.get("/activities/")) == (("en", "English"), {"zh-hans": "简体中文"})
+    assert switch(client.get("/search/")) == (("en", "English"), {"zh-hans": "简体中文"})
