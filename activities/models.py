@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
@@ -751,13 +752,28 @@ class ActivityPage(FastRoutingMixin, Page):
                 )
             )
         similar = self.similar_named_activities()
-        if similar:
+        # Other units' drafts and activities under review are named to nobody else (R2):
+        # only counted.
+        named = [page for page in similar if page.live or page.owner_id == self.owner_id]
+        if named:
             warnings.append(
                 _(
                     "Other activities of this campaign have the same or a very similar name: "
                     "%(names)s. Make the name distinguishable."
                 )
-                % {"names": "、".join(page.title for page in similar)}
+                % {"names": "、".join(page.title for page in named)}
+            )
+        unnamed = len(similar) - len(named)
+        if unnamed:
+            warnings.append(
+                ngettext(
+                    "%(count)d unpublished activity of another unit has the same or a very "
+                    "similar name. Make the name distinguishable.",
+                    "%(count)d unpublished activities of other units have the same or a very "
+                    "similar name. Make the name distinguishable.",
+                    unnamed,
+                )
+                % {"count": unnamed}
             )
         return warnings
 
@@ -773,7 +789,7 @@ class ActivityPage(FastRoutingMixin, Page):
             .exclude(pk=self.pk)
         )
         similar = []
-        for page in candidates.only("title", "name_key")[:200]:
+        for page in candidates.only("title", "name_key", "live", "owner")[:200]:
             if difflib.SequenceMatcher(None, key, page.name_key).ratio() >= SIMILAR_NAME_RATIO:
                 similar.append(page)
             if len(similar) >= limit:

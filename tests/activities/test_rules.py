@@ -366,6 +366,21 @@ def test_r6_same_name_modulo_spaces_punctuation_width_warns(existing, new):
     assert warnings == [similar_names(existing)]
 
 
+def test_r6_r2_another_units_unpublished_activity_is_counted_not_named():
+    """The warning names live activities and the submitter's own; another unit's draft or
+    activity under review is only counted (its name is not theirs to read)."""
+    mine, theirs = factories.submitter(), factories.submitter()
+    factories.activity(owner=theirs, title="全国科普日主场活动")
+    factories.activity(owner=theirs, title="全国科普日主场活动！", publish=True)
+    with override("zh-hans"):
+        warnings = [
+            str(w) for w in unsaved_page(title="全国科普日 主场活动", owner=mine).get_warnings()
+        ]
+    assert warnings[0] == similar_names("全国科普日主场活动！")
+    assert "1" in warnings[1] and "全国科普日主场活动" not in warnings[1]
+    assert len(warnings) == 2
+
+
 @pytest.mark.parametrize(
     "new", ["青少年机器人编程体验营", "海洋科普知识讲座进社区"], ids=["different", "unrelated"]
 )
@@ -381,7 +396,7 @@ def test_r6_same_name_in_another_campaign_year_draws_no_warning():
 
 
 def test_r6_editor_shows_the_similar_name_warning(client, add_url, image):
-    factories.activity(title="全国科普日主场活动")
+    factories.activity(title="全国科普日主场活动", publish=True)
     response = client.post(
         add_url,
         editor_data(image, factories.channel(), action=None, title="全国科普日 主场活动！"),
