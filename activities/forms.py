@@ -3,10 +3,8 @@ from html import unescape
 from django import forms
 from django.db import models
 from django.utils.html import strip_tags
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.coreutils import find_available_slug
 from wagtail.permissions import policy_registry
 
 from home.converters import is_db_id
@@ -156,20 +154,6 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
                 self.fields["details"].error_messages["required"], code="required"
             )
         return ""
-
-    def clean_slug(self):
-        """An empty slug is made from the name, as Wagtail does; a name with nothing a slug
-        can hold ("？？？", emoji) gets "activity", numbered to be unique among its siblings.
-        Wagtail left such a page's slug empty, and every later activity saved with an empty
-        slug was then refused as taking the slug "" already in use."""
-        slug = self.cleaned_data.get("slug")
-        if slug:
-            return slug
-        parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
-        base = slugify(self.cleaned_data.get("title") or "", allow_unicode=True) or "activity"
-        if parent is None:
-            return base
-        return find_available_slug(parent, base[:200], ignore_page_id=self.instance.pk)
 
     @property
     def is_submission(self):
