@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kepuri
+# The suite runs on both cores (pytest-xdist; each worker has its own test database):
+# 4 minutes on SQLite and 7 on PostgreSQL instead of 8 and 13. TEST_WORKERS=0 runs it serially.
+TEST_WORKERS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
@@ -49,10 +52,10 @@ browsers: ## Install Debian's Chromium and a CJK font for the browser tests (nee
 
 test: $(STAMP) messages ## Run the whole test suite on SQLite
 	@[ -x /usr/bin/chromium ] || $(MAKE) --no-print-directory browsers || true
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test-postgres: $(STAMP) messages ## Run the whole test suite on PostgreSQL (PG_URL)
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(TEST_WORKERS)
 
 # OPS_LOAD_SECONDS (default 60) shortens the load locally; figures land in OPS_RESULTS_DIR.
 test-ops: $(STAMP) messages ## Two gunicorn instances on PostgreSQL (PG_URL's server) and Redis: load, outages
