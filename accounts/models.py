@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .validators import normalize_mobile, validate_mainland_mobile
+from .validators import normalize_mobile, validate_mainland_mobile, validate_real_name
 
 
 class UserManager(BaseUserManager):
@@ -49,7 +49,7 @@ class User(AbstractUser):
         help_text=_("Mainland China mobile number; it is also the login name."),
         error_messages={"unique": _("An account with this mobile number already exists.")},
     )
-    real_name = models.CharField(_("real name"), max_length=50)
+    real_name = models.CharField(_("real name"), max_length=50, validators=[validate_real_name])
     is_real_name_verified = models.BooleanField(
         _("real name verified"),
         default=False,

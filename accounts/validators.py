@@ -44,6 +44,20 @@ class MainlandMobileValidator:
 validate_mainland_mobile = MainlandMobileValidator()
 
 
+def validate_real_name(value):
+    """A real name is something a moderator can read beside a submission (R1): not only
+    spaces or invisible characters (zero-width spaces pass Django's own "required"), and
+    no control characters."""
+    text = str(value or "")
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        raise ValidationError(
+            _("Remove the invisible control characters from the name."), code="control"
+        )
+    visible = [char for char in text if unicodedata.category(char)[0] not in {"Z", "C"}]
+    if not visible:
+        raise ValidationError(_("Enter a real name people can read."), code="invisible")
+
+
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
     """Django's own, with messages our catalogue translates: Django 5.2's zh_Hans catalogue
     lacks its current wording, so Chinese pages showed an English sentence."""

@@ -223,3 +223,21 @@ def test_r1_signed_in_user_is_redirected_away(client):
     assert forged["Location"] == "/admin/"
     assert list(User.objects.values_list("phone", flat=True)) == ["13800138000"]
     assert client.session["_auth_user_id"] == str(account.pk)
+
+
+@pytest.mark.parametrize(
+    "name", ["\u200b\u200b", "\u3000", "\u200b \u200b", "李\x0b科普", "\u2060"], ids=repr
+)
+def test_r1_real_name_must_be_readable(client, name):
+    """Moderators see the real name beside every submission: zero-width or control
+    characters only are no name (they passed Django's "required")."""
+    response = register(client, real_name=name)
+    assert response.status_code == 200
+    assert "real_name" in response.context["form"].errors
+    assert not User.objects.filter(phone="13912345678").exists()
+
+
+def test_r1_a_real_name_with_a_middle_dot_registers(client):
+    response = register(client, real_name="阿依古丽·买买提")
+    assert response.status_code == 302
+    assert User.objects.get(phone="13912345678").real_name == "阿依古丽·买买提"
