@@ -159,15 +159,29 @@ def _filename(year, province, extension):
     return f"kepuri-stats-{year}{suffix}.{extension}"
 
 
+# A cell a spreadsheet would run as a formula. Organization names come from onboarding
+# requests (R4), typed by any signed-in user; "=HYPERLINK(...)" in a moderator's export
+# would be a link or a formula the moderator never wrote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value):
+    """`value` for a CSV cell: a string a spreadsheet would take for a formula gets a
+    leading apostrophe, the usual mark of text (OWASP's advice for CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_csv(sections, filename):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # Excel needs the BOM to read UTF-8 Chinese.
     writer = csv.writer(response)
     for title, headings, rows in sections:
-        writer.writerow([title])
-        writer.writerow(headings)
-        writer.writerows(rows)
+        writer.writerow([as_text(title)])
+        writer.writerow([as_text(heading) for heading in headings])
+        writer.writerows([as_text(value) for value in row] for row in rows)
         writer.writerow([])
     return response
 
@@ -195,6 +209,11 @@ def export_xlsx(sections, filename):
         sheet.append(headings)
         for row in rows:
             sheet.append(row)
+        for line in sheet.iter_rows():
+            for cell in line:
+                if cell.data_type == "f":
+                    # openpyxl writes a string starting with "=" as a formula: text here.
+                    cell.data_type = "s"
         sheet.column_dimensions["A"].width = 40
     buffer = io.BytesIO()
     workbook.save(buffer)

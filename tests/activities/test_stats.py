@@ -414,3 +414,41 @@ def test_approvals_in_a_burst_are_recounted_once_per_window(seeded, owner, setti
         chemistry.name = "中国化学学会"
         chemistry.save()
         assert as_dict(stats.report(2026))["channel"][0] == ("中国化学学会", 3)
+
+
+def test_r32_exports_write_a_formula_like_name_as_text(client, owner, national):
+    """An organization's name comes from an onboarding request anyone signed in can make
+    (R4); in the moderators' export it must stay text, never a formula or a link."""
+    name = '=HYPERLINK("http://evil.example","点击")'
+    channel = Organization.objects.create(
+        name=name,
+        category=Organization.Category.NATIONAL_SOCIETY,
+        status=Organization.Status.CERTIFIED,
+    )
+    with time_machine.travel(IN_WINDOW, tick=False):
+        factories.activity(
+            owner=owner,
+            publish=True,
+            channel_category=channel.category,
+            channel=channel,
+            start_at=at(2026, 9, 15),
+            end_at=at(2026, 9, 15, 13),
+        )
+    client.force_login(national)
+    params = {"year": 2026, "places": 10}
+    exported = client.get(URL, {**params, "export": "csv"}).content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+    assert "'" + name in cells
+    assert name not in cells
+
+    exported = client.get(URL, {**params, "export": "xlsx"})
+    workbook = load_workbook(io.BytesIO(exported.content))
+    found = [
+        cell
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value == name
+    ]
+    assert found
+    assert all(cell.data_type == "s" for cell in found)
