@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from home.models import CampaignSettings
+from home.spreadsheets import as_text
 from organizations.models import Region
 
 from . import stats
@@ -157,20 +158,6 @@ def _export_sections(tables, quota):
 def _filename(year, province, extension):
     suffix = f"-{province}" if province else ""
     return f"kepuri-stats-{year}{suffix}.{extension}"
-
-
-# A cell a spreadsheet would run as a formula. Organization names come from onboarding
-# requests (R4), typed by any signed-in user; "=HYPERLINK(...)" in a moderator's export
-# would be a link or a formula the moderator never wrote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_text(value):
-    """`value` for a CSV cell: a string a spreadsheet would take for a formula gets a
-    leading apostrophe, the usual mark of text (OWASP's advice for CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def export_csv(sections, filename):

@@ -4,11 +4,22 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
+from wagtail_modeladmin.views import IndexView
+
+from home.spreadsheets import as_text
 
 from .admin_views import REVIEW_PERMISSION, review_requests
 from .choosers import organization_chooser_viewset
 from .forms import REGION_WIDGETS
 from .models import Organization
+
+
+class OrganizationIndexView(IndexView):
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        # Names and contacts come from onboarding requests (R4); Wagtail keeps XLSX cells
+        # text but writes CSV cells as they are.
+        return as_text(value) if export_format == self.FORMAT_CSV else value
 
 
 class OrganizationAdmin(ModelAdmin):
@@ -38,6 +49,7 @@ class OrganizationAdmin(ModelAdmin):
         "created_at",
     )
     export_filename = "organizations"
+    index_view_class = OrganizationIndexView
     ordering = ("category", "name")
 
     def get_queryset(self, request):

@@ -272,3 +272,16 @@ def test_library_admin_create_and_edit(admin_client):
 def test_library_admin_refuses_submitters(client, member):
     response = client.get("/admin/organizations/organization/")
     assert response.status_code in {302, 403}
+
+
+def test_r4_library_csv_export_writes_a_formula_like_request_as_text(client, member, superuser):
+    """A name typed in an onboarding request stays text in the administrators' export."""
+    name = "=1+2+cmd|' /C calc'!A0"
+    response = client.post("/organizations/join/", onboarding_data(name=name))
+    assert response.status_code == 302
+    client.force_login(superuser)
+    exported = client.get("/admin/organizations/organization/", {"export": "csv"})
+    content = b"".join(exported.streaming_content).decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(content)) for cell in row]
+    assert "'" + name in cells
+    assert name not in cells
