@@ -17,7 +17,6 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
@@ -54,6 +53,7 @@ from .constants import (
 )
 from .forms import ActivityPageForm
 from .names import normalize_name
+from .panels import BoundedInlinePanel
 from .states import (
     ActivityState,
     ListingState,
@@ -407,9 +407,9 @@ class ActivityPage(FastRoutingMixin, Page):
         MultiFieldPanel(
             [
                 FieldPanel("has_partner_departments"),
-                InlinePanel("partner_departments", label=_("Partner department")),
+                BoundedInlinePanel("partner_departments", label=_("Partner department")),
                 FieldPanel("has_partner_societies"),
-                InlinePanel("partner_societies", label=_("Partner society")),
+                BoundedInlinePanel("partner_societies", label=_("Partner society")),
             ],
             heading=_("Cooperation"),
         ),
@@ -447,8 +447,8 @@ class ActivityPage(FastRoutingMixin, Page):
         ),
     ]
     units_panels = [
-        InlinePanel("host_units", label=_("Host unit"), min_num=1),
-        InlinePanel("organizer_units", label=_("Organizer unit")),
+        BoundedInlinePanel("host_units", label=_("Host unit"), min_num=1),
+        BoundedInlinePanel("organizer_units", label=_("Organizer unit")),
     ]
     edit_handler = TabbedInterface(
         [

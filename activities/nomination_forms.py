@@ -84,6 +84,8 @@ ReportFormSet = inlineformset_factory(
     can_delete=True,
     max_num=20,
     validate_max=True,
+    # Rows built at most, whatever TOTAL_FORMS a request claims (Django's default: 1,020).
+    absolute_max=40,
 )
 
 
