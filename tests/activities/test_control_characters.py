@@ -18,6 +18,7 @@ from activities.models import ActivityPage
 from tests import factories
 
 from .editor import ADD_URL, editor_data
+from .test_rules import model_errors, unsaved_page
 
 pytestmark = pytest.mark.django_db
 
@@ -46,26 +47,6 @@ def multi_line_message(code):
 def in_window():
     with time_machine.travel(IN_WINDOW, tick=False):
         yield
-
-
-def unsaved_page(**overrides):
-    """An ActivityPage placed (not saved) under the index, so Page.clean() finds its parent."""
-    fields = factories.activity_fields(**overrides)
-    fields.setdefault("poster", factories.poster())
-    parent = factories.index()
-    page = ActivityPage(**fields)
-    page.depth = parent.depth + 1
-    page.path = parent.path + "ZZZZ"
-    return page
-
-
-def model_errors(page):
-    with override("zh-hans"):
-        try:
-            page.full_clean()
-        except ValidationError as error:
-            return {field: list(messages) for field, messages in error.message_dict.items()}
-    return {}
 
 
 def has_control_character(text):
@@ -134,13 +115,6 @@ def test_r31_revisions_and_live_saves_enforce_the_rule():
 
 
 # The rule, in Wagtail's editor ------------------------------------------------------------
-
-
-@pytest.fixture
-def submitter(client):
-    account = factories.submitter(real_name="王老师")
-    client.force_login(account)
-    return account
 
 
 @pytest.fixture

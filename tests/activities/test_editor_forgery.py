@@ -11,25 +11,13 @@ from wagtail.test.utils.form_data import rich_text
 from activities.models import ActivityPage
 from tests import factories
 
-from .editor import ADD_URL, EDIT_URL, editor_data
+from .editor import EDIT_URL, editor_data
 from .test_editor_journey import errors_of
 
 pytestmark = pytest.mark.django_db
 
 IN_WINDOW = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
 AFTER_WINDOW = datetime.datetime(2026, 10, 15, 10, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def submitter(client):
-    account = factories.submitter(real_name="王老师")
-    client.force_login(account)
-    return account
-
-
-@pytest.fixture
-def add_url():
-    return ADD_URL.format(index=factories.index().pk)
 
 
 def test_r15_restarting_the_review_follows_the_submission_rules(client, submitter):

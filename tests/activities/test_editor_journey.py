@@ -11,24 +11,12 @@ from activities.models import ActivityPage
 from activities.states import ReviewState
 from tests import factories
 
-from .editor import ADD_URL, EDIT_URL, editor_data
+from .editor import EDIT_URL, editor_data
 
 pytestmark = pytest.mark.django_db
 
 # Inside the default campaign window (21 Aug – 30 Sep) of the year the tests freeze.
 IN_WINDOW = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def submitter(client):
-    account = factories.submitter(real_name="王老师")
-    client.force_login(account)
-    return account
-
-
-@pytest.fixture
-def add_url():
-    return ADD_URL.format(index=factories.index().pk)
 
 
 def errors_of(response):

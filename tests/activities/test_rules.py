@@ -34,7 +34,7 @@ from home.models import CampaignSettings
 from organizations.models import Organization
 from tests import factories
 
-from .editor import ADD_URL, EDIT_URL, editor_data
+from .editor import EDIT_URL, editor_data
 
 pytestmark = pytest.mark.django_db
 
@@ -122,18 +122,6 @@ def in_window():
     """Every test runs at IN_WINDOW unless it travels elsewhere itself."""
     with time_machine.travel(IN_WINDOW, tick=False):
         yield
-
-
-@pytest.fixture
-def submitter(client):
-    account = factories.submitter(real_name="王老师")
-    client.force_login(account)
-    return account
-
-
-@pytest.fixture
-def add_url():
-    return ADD_URL.format(index=factories.index().pk)
 
 
 @pytest.fixture
