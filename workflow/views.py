@@ -39,7 +39,7 @@ def reviewable_task_states(user):
             activity_channel=Subquery(activity.values("channel__name")[:1]),
             activity_start=Subquery(activity.values("start_at")[:1]),
         )
-        .order_by("started_at")
+        .order_by("started_at", "pk")
     )
 
 
