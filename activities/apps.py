@@ -10,9 +10,10 @@ class ActivitiesConfig(AppConfig):
         from wagtail.models import Page
         from wagtail.permissions import register_permission_policy
 
-        from .permissions import SubmitterScopedPagePolicy
+        from .permissions import SubmitterScopedPagePolicy, narrow_explorer_user_filters
 
         register_permission_policy(Page, SubmitterScopedPagePolicy(Page))
+        narrow_explorer_user_filters()
 
         from .cache import connect_signals
 

@@ -90,3 +90,25 @@ class SubmitterScopeMiddleware:
         if theirs.exists():
             raise Http404
         return None
+
+
+def narrow_explorer_user_filters():
+    """R2: Wagtail's explorer offers "Owner" and "Edited by" filters listing every user who
+    owns or edited a page, real names included, to anyone who can explore, submitters too.
+    Wagtail has no hook for a filter's choices, so at start-up the two filters' choice
+    querysets are wrapped: a submitter is offered only themself."""
+    from wagtail.admin.views.pages.listing import PageFilterSet
+
+    for name in ("owner", "edited_by"):
+        user_filter = PageFilterSet.base_filters[name]
+        user_filter.queryset = _own_user_only(user_filter.queryset)
+
+
+def _own_user_only(queryset):
+    def choices(request):
+        users = queryset(request) if callable(queryset) else queryset
+        if is_submitter_only(request.user):
+            return users.filter(pk=request.user.pk)
+        return users
+
+    return choices

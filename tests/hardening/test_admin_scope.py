@@ -512,3 +512,17 @@ def test_r2_own_activity_and_moderators_keep_their_views(client, world, view):
     client.force_login(world["people"]["submitter_b"])
     response = client.get(f"/admin/bulk/wagtailcore/page/delete/?id={page.pk}")
     assert response.status_code == 200
+
+
+def test_r2_explorer_user_filters_offer_a_submitter_only_themself(client, world):
+    """The explorer's Owner / Edited by filters listed every owner's and editor's real name
+    to any submitter."""
+    factories.activity(owner=world["people"]["submitter_a"], title="甲单位自己的活动")
+    url = f"/admin/pages/{factories.index().pk}/"
+    a = world["people"]["submitter_a"]
+    client.force_login(a)
+    html = client.get(url).content.decode()
+    assert "提交人乙" not in html
+    client.force_login(world["people"]["national"])
+    html = client.get(url).content.decode()
+    assert "提交人乙" in html and "提交人甲" in html
