@@ -4,6 +4,7 @@ from wagtail.models import PagePermissionTester
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from accounts.roles import is_submitter_only
+from home.converters import is_db_id
 
 
 def own_activities_only(pages, user):
@@ -81,8 +82,6 @@ class SubmitterScopeMiddleware:
             ids += request.GET.getlist("id")
         if not ids or not is_submitter_only(request.user):
             return None
-        from home.converters import is_db_id
-
         from .models import ActivityPage
 
         ids = [int(value) for value in ids if is_db_id(value)]
@@ -106,7 +105,7 @@ def narrow_explorer_user_filters():
 
 def _own_user_only(queryset):
     def choices(request):
-        users = queryset(request) if callable(queryset) else queryset
+        users = queryset(request)
         if is_submitter_only(request.user):
             return users.filter(pk=request.user.pk)
         return users

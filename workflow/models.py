@@ -169,10 +169,10 @@ class ReviewTask(AbstractGroupApprovalTask):
         if revision is not None and hasattr(page, "review_province_id"):
             # A live activity under re-review keeps its live row; route moderation by the
             # revision being reviewed, whose channel may differ. The row records the
-            # province of this step; the object in hand too, since the notifications that
-            # follow read it.
-            page.review_province_id = review_province_of(revision.as_object())
-            type(page).objects.filter(pk=page.pk).update(review_province=page.review_province_id)
+            # province of this step (recorded_review_province reads it).
+            type(page).objects.filter(pk=page.pk).update(
+                review_province=review_province_of(revision.as_object())
+            )
         return super().start(workflow_state, user=user)
 
     @transaction.atomic

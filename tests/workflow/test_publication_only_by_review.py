@@ -85,23 +85,25 @@ def test_bulk_publish_skips_activities(client, team, role):
 
 
 def test_a_copy_is_never_published(client, team):
+    """Copy-and-publish is refused with Wagtail's message; a plain copy is a draft."""
     live = factories.activity(owner=team["submitter"], publish=True, title="被复制的活动")
     client.force_login(team["superuser"])
-    index = factories.index()
-    response = client.post(
-        f"/admin/pages/{live.pk}/copy/",
-        {
-            "new_title": "复制出的活动",
-            "new_slug": "copied-activity",
-            "new_parent_page": index.pk,
-            "copy_subpages": "",
-            "publish_copies": "on",
-            "alias": "",
-        },
-    )
-    assert response.status_code in {200, 302}
-    copies = ActivityPage.objects.filter(title="复制出的活动")
-    assert not copies.filter(live=True).exists()
+    data = {
+        "new_title": "复制出的活动",
+        "new_slug": "copied-activity",
+        "new_parent_page": factories.index().pk,
+        "copy_subpages": "",
+        "alias": "",
+    }
+    response = client.post(f"/admin/pages/{live.pk}/copy/", {**data, "publish_copies": "on"})
+    assert response.status_code == 200
+    assert "new_parent_page" in response.context["form"].errors
+    assert not ActivityPage.objects.filter(title="复制出的活动").exists()
+
+    response = client.post(f"/admin/pages/{live.pk}/copy/", data)
+    assert response.status_code == 302
+    copy = ActivityPage.objects.get(title="复制出的活动")
+    assert not copy.live
 
 
 @pytest.mark.parametrize("role", ("national", "administrator"))
