@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
+from . import roles
 from .validators import normalize_mobile
 
 # Wagtail's user forms assume first/last name; our users have one real name, a
@@ -34,7 +35,33 @@ class MobileFieldMixin:
         super()._clean_fields()
 
 
-class AccountCreationForm(MobileFieldMixin, UserCreationForm):
+class ProvinceRoleMixin:
+    """A province moderator reviews the activities of exactly one province (R2, R20): the
+    role needs a province, and a province means nothing to any other role."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "groups" not in self.fields or "province" not in self.fields:
+            return cleaned_data
+        groups = cleaned_data.get("groups")
+        if groups is None:
+            return cleaned_data
+        moderates = any(group.name == roles.PROVINCE_MODERATORS for group in groups)
+        province = cleaned_data.get("province")
+        if moderates and province is None:
+            self.add_error(
+                "province",
+                _("A province moderator reviews one province: choose it."),
+            )
+        elif province is not None and not moderates:
+            self.add_error(
+                "province",
+                _("Only province moderators have a province; leave it empty for this role."),
+            )
+        return cleaned_data
+
+
+class AccountCreationForm(ProvinceRoleMixin, MobileFieldMixin, UserCreationForm):
     first_name = None
     last_name = None
     email = forms.EmailField(required=False, label=_("Email"))
@@ -43,7 +70,7 @@ class AccountCreationForm(MobileFieldMixin, UserCreationForm):
         fields = USER_ADMIN_FIELDS
 
 
-class AccountEditForm(MobileFieldMixin, UserEditForm):
+class AccountEditForm(ProvinceRoleMixin, MobileFieldMixin, UserEditForm):
     first_name = None
     last_name = None
     email = forms.EmailField(required=False, label=_("Email"))
@@ -82,3 +109,8 @@ class SiteLoginForm(MobileLoginMixin, AuthenticationForm):
 
 class AdminLoginForm(MobileLoginMixin, LoginForm):
     username = forms.CharField(max_length=LOGIN_NUMBER_MAX_LENGTH, widget=forms.TextInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Wagtail's field has no label, so Django derived an English "Password" from its name.
+        self.fields["password"].label = _("Password")

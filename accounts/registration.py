@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
@@ -51,8 +52,9 @@ class RegistrationForm(forms.ModelForm):
         }
         help_texts = {"organization": _("Optional: the unit you publish activities for.")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, throttled=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.throttled = throttled
         field = self.fields["organization"]
         field.required = False
         certified = Organization.objects.certified().order_by("category", "name")
@@ -62,6 +64,21 @@ class RegistrationForm(forms.ModelForm):
         for pk, name, category in certified.values_list("pk", "name", "category"):
             groups.setdefault(str(labels[category]), []).append((pk, name))
         field.choices = [("", "---------"), *groups.items()]
+
+    def full_clean(self):
+        if not (self.is_bound and self.throttled):
+            return super().full_clean()
+        # Checked before any field: the "already registered" answer of the number field
+        # would otherwise keep telling, past the limit, which numbers have accounts.
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.add_error(
+            None,
+            forms.ValidationError(
+                _("Too many registration attempts from your network. Try again in an hour."),
+                code="throttled",
+            ),
+        )
 
     def clean_phone(self):
         return normalize_mobile(self.cleaned_data.get("phone"))

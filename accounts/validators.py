@@ -44,17 +44,21 @@ class MainlandMobileValidator:
 validate_mainland_mobile = MainlandMobileValidator()
 
 
+# Hangul fillers are letters to Unicode but render as nothing.
+_FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+
+
 def validate_real_name(value):
     """A real name is something a moderator can read beside a submission (R1): not only
-    spaces or invisible characters (zero-width spaces pass Django's own "required"), and
-    no control characters."""
+    spaces, punctuation or invisible characters (zero-width spaces pass Django's own
+    "required"), and no control or format characters: a right-to-left override would
+    make the name moderators see read backwards."""
     text = str(value or "")
-    if any(unicodedata.category(char) == "Cc" for char in text):
+    if any(unicodedata.category(char) in {"Cc", "Cf"} for char in text):
         raise ValidationError(
             _("Remove the invisible control characters from the name."), code="control"
         )
-    visible = [char for char in text if unicodedata.category(char)[0] not in {"Z", "C"}]
-    if not visible:
+    if not any(unicodedata.category(char)[0] == "L" and char not in _FILLERS for char in text):
         raise ValidationError(_("Enter a real name people can read."), code="invisible")
 
 

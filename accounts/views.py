@@ -1,7 +1,12 @@
 from django import forms
+from django.conf import settings
+from django.contrib.auth import login
+from django.core.cache import cache
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views import account as wagtail_account
 
+from .lockout import client_ip
 from .models import User
 
 
@@ -37,17 +42,34 @@ class AccountView(wagtail_account.AccountView):
         ]
 
 
-def register(request):
-    from django.contrib.auth import login
-    from django.shortcuts import redirect, render
+REGISTRATION_WINDOW_SECONDS = 60 * 60
 
+
+def registration_throttled(request):
+    """Counts this client's registration attempts in the last hour. The form says whether a
+    number is registered, as it must for a person typing theirs; the limit keeps that from
+    becoming a way to list who has an account (R1)."""
+    key = f"registration-attempts:{client_ip(request)}"
+    cache.add(key, 0, REGISTRATION_WINDOW_SECONDS)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, REGISTRATION_WINDOW_SECONDS)
+        attempts = 1
+    return attempts > settings.REGISTRATION_ATTEMPTS_PER_HOUR
+
+
+def register(request):
     from .registration import RegistrationForm
 
     if request.user.is_authenticated:
         return redirect("wagtailadmin_home")
-    form = RegistrationForm(request.POST or None)
+    throttled = request.method == "POST" and registration_throttled(request)
+    form = RegistrationForm(request.POST or None, throttled=throttled)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("my_activities")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(
+        request, "accounts/register.html", {"form": form}, status=429 if throttled else 200
+    )

@@ -1,8 +1,12 @@
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.users.views import users as wagtail_users
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from .forms import AccountCreationForm, AccountEditForm
+from .user_search import matching_users
 
 
 class SuperuserFieldMixin:
@@ -29,9 +33,45 @@ class EditView(SuperuserFieldMixin, wagtail_users.EditView):
             raise PermissionDenied
 
 
+class IndexView(wagtail_users.IndexView):
+    """Administrators look people up by mobile number or real name, and check at a glance
+    whose real name is verified (R1)."""
+
+    @cached_property
+    def columns(self):
+        columns = []
+        for column in super().columns:
+            if column.name == self.model.USERNAME_FIELD:
+                column = Column(
+                    column.name,
+                    accessor="get_username",
+                    label=_("mobile number"),
+                    sort_key=column.sort_key,
+                    classname=column.classname,
+                    width=column.width,
+                )
+            columns.append(column)
+            if column.name == "is_superuser":
+                columns.append(
+                    BooleanColumn(
+                        "is_real_name_verified",
+                        label=_("real name verified"),
+                        sort_key="is_real_name_verified",
+                        width="10%",
+                    )
+                )
+        return columns
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return matching_users(queryset, self.search_query)
+
+
 class UserViewSet(WagtailUserViewSet):
     create_template_name = "accounts/users/create.html"
     edit_template_name = "accounts/users/edit.html"
+    index_view_class = IndexView
     add_view_class = CreateView
     edit_view_class = EditView
     # "Copy user" binds the form to the copied account itself, so a forged POST to it saved

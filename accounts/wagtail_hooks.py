@@ -6,6 +6,7 @@ from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
 from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from wagtail.permissions import policy_registry
 
+from .bulk_actions import ACTIONS
 from .lockout_admin import can_manage_lockouts, lockouts_view
 
 
@@ -60,3 +61,8 @@ class DocumentsAPIViewSet(_OwnUploadsOnly, DocumentsAdminAPIViewSet):
 def scope_upload_endpoints(router):
     router.register_endpoint("images", ImagesAPIViewSet)
     router.register_endpoint("documents", DocumentsAPIViewSet)
+
+
+# After Wagtail's own (order 0): the registry keeps the last class for an action name.
+for _action in ACTIONS:
+    hooks.register("register_bulk_action", _action, order=100)

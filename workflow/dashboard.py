@@ -34,7 +34,11 @@ class BoundedWorkflowObjectsToModeratePanel(WorkflowObjectsToModeratePanel):
         # database and every visit.
         states = (
             reviewable.select_related(
-                "revision", "revision__user", "workflow_state", "workflow_state__workflow"
+                "revision",
+                "revision__user",
+                "workflow_state",
+                "workflow_state__workflow",
+                "workflow_state__requested_by",
             )
             .prefetch_related("revision__content_object")
             .annotate(previous_revision_id=Revision.objects.previous_revision_id_subquery())

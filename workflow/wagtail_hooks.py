@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
+from wagtail.log_actions import LogFormatter
 from wagtail.models import TaskState
 
 from activities.models import ActivityIndexPage, ActivityPage
@@ -37,9 +38,15 @@ def register_review_desk_menu_item():
 
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
-    actions.register_action(
-        "workflow.take_down", gettext_lazy("Take down"), gettext_lazy("Taken down")
-    )
+    @actions.register_action("workflow.take_down")
+    class TakeDownFormatter(LogFormatter):
+        label = gettext_lazy("Take down")
+        message = gettext_lazy("Taken down")
+
+        def format_comment(self, log_entry):
+            # The reason is what the owner and later moderators need to read (R18, R25).
+            return log_entry.data.get("reason", "")
+
     actions.register_action("workflow.restore", gettext_lazy("Put back"), gettext_lazy("Put back"))
 
 
@@ -82,12 +89,31 @@ def take_down_buttons(page, user, view_name, next_url=None):
         )
 
 
+def show_submitter(request, page, state):
+    """The reviewer of the current step sees, on the editor they review in, who submitted
+    the activity and whether that person's real name is verified (R1)."""
+    if state is None or state.status != state.STATUS_IN_PROGRESS:
+        return
+    submitter = state.requested_by
+    task_state = state.current_task_state
+    if submitter is None or task_state is None or submitter.pk == request.user.pk:
+        return
+    if not task_state.task.specific.user_can_review(page, request.user):
+        return
+    if submitter.is_real_name_verified:
+        text = _("Submitted by %(name)s; real name verified.")
+    else:
+        text = _("Submitted by %(name)s; real name not verified.")
+    messages.info(request, text % {"name": submitter.get_full_name()})
+
+
 @hooks.register("before_edit_page")
 def show_review_feedback(request, page):
     """The submitter sees why the activity came back, on the edit page itself (R22)."""
     if request.method != "GET" or not isinstance(page.specific_deferred, ActivityPage):
         return
     state = page.current_workflow_state
+    show_submitter(request, page, state)
     if state is not None and state.status == state.STATUS_NEEDS_CHANGES:
         task_state = state.current_task_state
         if task_state is not None and task_state.comment:

@@ -248,6 +248,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("LOGIN_IP_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Registration attempts per client address and hour (accounts.views.register).
+REGISTRATION_ATTEMPTS_PER_HOUR = int(os.environ.get("REGISTRATION_ATTEMPTS_PER_HOUR", "20"))
 AXES_HANDLER = "accounts.lockout.LoginAttemptHandler"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"

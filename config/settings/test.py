@@ -20,3 +20,6 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 DEMO_DATA_ALLOWED = True
 STATIC_ROOT = tempfile.mkdtemp(prefix="kepuri-test-static-")
 WHITENOISE_USE_FINDERS = True
+# Property-based tests register hundreds of times from one address; the limit's own test
+# sets a small one.
+REGISTRATION_ATTEMPTS_PER_HOUR = 100_000

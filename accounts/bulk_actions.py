@@ -1,0 +1,78 @@
+"""Wagtail's bulk actions on users, with the rules of the user editor (accounts.viewsets):
+only a superuser acts on a superuser, and a province moderator has a province (R2)."""
+
+from django.contrib import messages
+from django.utils.translation import gettext_lazy as _
+from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction, RoleForm
+from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
+from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulkAction
+
+from . import roles
+from .user_search import matching_users
+
+
+class AccountBulkActionMixin:
+    def check_perm(self, obj):
+        # Wagtail's editor refuses a platform administrator a superuser's account
+        # (accounts.viewsets.EditView), but its bulk actions check only change_user: one
+        # could deactivate the superuser or give them a role.
+        if obj.is_superuser and not self.request.user.is_superuser:
+            return False
+        return super().check_perm(obj)
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        # "Select all" after a search acts on what the listing found (accounts.viewsets).
+        users = self.model.objects.all()
+        if query := self.request.GET.get("q"):
+            users = matching_users(users, query)
+        return users.values_list("pk", flat=True)
+
+
+class AccountDeleteBulkAction(AccountBulkActionMixin, DeleteBulkAction):
+    pass
+
+
+class AccountSetActiveStateBulkAction(AccountBulkActionMixin, SetActiveStateBulkAction):
+    pass
+
+
+class AccountRoleForm(RoleForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].label = _("Role")
+
+
+class AccountAssignRoleBulkAction(AccountBulkActionMixin, AssignRoleBulkAction):
+    form_class = AccountRoleForm
+
+    def check_perm(self, obj):
+        if not super().check_perm(obj):
+            return False
+        # A province moderator reviews the activities of one province; without one they
+        # would see an empty desk and never know why. Those without a province are listed
+        # as not changed, to be given one in the user editor.
+        form = getattr(self, "cleaned_form", None)
+        role = form.cleaned_data.get("role") if form is not None else None
+        if role is not None and role.name == roles.PROVINCE_MODERATORS:
+            return obj.province_id is not None
+        return True
+
+    def prepare_action(self, objects, objects_without_access):
+        skipped = [
+            user
+            for user in objects_without_access.get("items_with_no_access", [])
+            if not user.is_superuser and user.province_id is None
+        ]
+        if skipped:
+            messages.warning(
+                self.request,
+                _(
+                    "A province moderator needs a province: choose one in the user editor "
+                    "first. Not changed: %(names)s"
+                )
+                % {"names": "、".join(str(user) for user in skipped)},
+            )
+        return super().prepare_action(objects, objects_without_access)
+
+
+ACTIONS = [AccountDeleteBulkAction, AccountSetActiveStateBulkAction, AccountAssignRoleBulkAction]
