@@ -16,6 +16,7 @@ from wagtail.api.v2.serializers import (
     PageSerializer,
     RichTextFieldSerializer,
 )
+from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.images.models import Image
 
@@ -251,13 +252,28 @@ class ActivitiesAPIViewSet(BaseAPIViewSet):
     name = "activities"
 
     def check_query_parameters(self, queryset):
-        """Unknown parameters are ignored, as on the HTML listing (Wagtail refuses them)."""
+        """Unknown parameters are ignored, as on the HTML listing (Wagtail refuses them).
+        Wagtail's own ordering parameters are refused rather than ignored: a client asking
+        for an order must not silently get another one (the listing's is `sort`)."""
+        for name in ("order", "search_operator"):
+            if name in self.request.GET:
+                raise BadRequestError(
+                    f"query parameter is not supported: {name} (use sort, q and the filters)"
+                )
+
+    def listing_parameters(self):
+        # Wagtail's name for a search is `search`; the listing's (and this API's) is `q`.
+        params = self.request.GET
+        if params.get("search") and not params.get("q"):
+            params = params.copy()
+            params["q"] = params["search"]
+        return params
 
     def get_queryset(self):
         # Cached: Wagtail asks for the queryset again to pick the serializer's model.
         if not hasattr(self, "_activities"):
             if self.action == "listing_view":
-                queryset = listing_queryset(self.request.GET)
+                queryset = listing_queryset(self.listing_parameters())
             else:
                 queryset = public_activities()
             self._activities = with_api_data(queryset)

@@ -5,7 +5,7 @@ one stored before the model refused them made the feeds answer 500."""
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
-from django.utils.html import strip_tags
+from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -84,6 +84,8 @@ class LatestActivitiesFeed(Feed):
     item_guid_is_permalink = True
 
     def item_description(self, page):
+        # RSS descriptions and Atom summaries are HTML to feed readers: what a submitter
+        # typed is text and is escaped, line by line.
         lines = []
         when = time_range(page)
         if when:
@@ -94,7 +96,7 @@ class LatestActivitiesFeed(Feed):
         content = summary(page.content)
         if content:
             lines.append(content)
-        return "\n".join(lines)
+        return "<br>".join(escape(line) for line in lines)
 
     def item_pubdate(self, page):
         return page.first_published_at

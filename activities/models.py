@@ -888,6 +888,7 @@ class ActivityPage(FastRoutingMixin, Page):
         else:
             units = page.units_by_kind()
         context["units"] = units
+        context["action_categories"] = page.action_categories()
         context["absolute_url"] = self.get_full_url(request)
         context["qr_svg"] = qr_svg(context["absolute_url"])
         context["json_ld"] = page.json_ld(context["absolute_url"], request, units["host"])
@@ -920,6 +921,26 @@ class ActivityPage(FastRoutingMixin, Page):
         if not (self.live and self.live_revision_id):
             return self._read_units()
         return kept(f"units:{self.pk}:{self.live_revision_id}", self._read_units)
+
+    def action_categories(self):
+        """The names of its joint-action and special-action categories (R11, R30), kept per
+        live revision like its units (category changes bump the site version)."""
+        if not (self.is_joint_action or self.is_special_action):
+            return {"joint": [], "special": []}
+        if not (self.pk and self.live and self.live_revision_id):
+            return self._read_action_categories()
+        return kept(f"actions:{self.pk}:{self.live_revision_id}", self._read_action_categories)
+
+    def _read_action_categories(self):
+        # Through the page's cluster, so a preview shows the editor's unsaved choices.
+        return {
+            "joint": [str(category) for category in self.joint_action_categories.all()]
+            if self.is_joint_action
+            else [],
+            "special": [str(category) for category in self.special_action_categories.all()]
+            if self.is_special_action
+            else [],
+        }
 
     def _read_units(self):
         units = {kind: [] for kind, _relation in self.UNIT_KINDS}

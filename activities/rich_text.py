@@ -10,9 +10,12 @@ elements go with their content rather than leaving it behind as visible text."""
 import functools
 
 from django.conf import settings
+from django.utils.html import escape
 from wagtail.admin.rich_text import DraftailRichTextArea
 from wagtail.admin.rich_text.converters.db_html import DbHTMLConverter, DbHtmlInputWhitelister
+from wagtail.models import Page
 from wagtail.rich_text import features as feature_registry
+from wagtail.rich_text.pages import PageLinkHandler
 
 # Removed together with everything inside them.
 DROPPED_WITH_CONTENT = frozenset(
@@ -121,3 +124,25 @@ class DraftailEditor(DraftailRichTextArea):
             return super().value_from_datadict(data, files, name)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             return None
+
+
+class PublicPageLinkHandler(PageLinkHandler):
+    """A link in rich text to another page is a link only while that page is public (R27):
+    Wagtail's own handler writes the URL of a draft, a taken-down activity or a private
+    page (naming it in the URL, and leading to a 404), and "None" for the tree's root."""
+
+    @classmethod
+    def get_many(cls, attrs_list):
+        ids = [str(attrs.get("id", "")) for attrs in attrs_list]
+        wanted = [value for value in ids if value.isascii() and value.isdigit()]
+        public = Page.objects.live().public().filter(id__in=wanted, depth__gt=1)
+        pages = {str(page.pk): page for page in public.defer_streamfields().specific()}
+        return [pages.get(value) for value in ids]
+
+    @classmethod
+    def expand_db_attributes_many(cls, attrs_list):
+        links = []
+        for page in cls.get_many(attrs_list):
+            url = page.localized.url if page is not None else None
+            links.append(f'<a href="{escape(url)}">' if url else "<a>")
+        return links

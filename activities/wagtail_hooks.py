@@ -13,6 +13,7 @@ from accounts.roles import is_submitter_only
 from .models import ActivityPage, ActivityType, JointActionCategory, SpecialActionCategory
 from .page_admin import ActivityPageViewSet
 from .permissions import own_activities_only
+from .rich_text import PublicPageLinkHandler
 from .states import annotate_review_state
 from .views import MyActivitiesView, new_activity
 
@@ -124,6 +125,14 @@ def warn_after_create(request, page):
 @hooks.register("after_edit_page")
 def warn_after_edit(request, page):
     _warn(request, page)
+
+
+
+
+# After Wagtail's own "page" link type (order 0), which this replaces.
+@hooks.register("register_rich_text_features", order=100)
+def link_only_public_pages(features):
+    features.register_link_type(PublicPageLinkHandler)
 
 
 from . import nomination_hooks, stats_hooks  # noqa: E402,F401
