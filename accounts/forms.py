@@ -22,6 +22,12 @@ USER_ADMIN_FIELDS = [
 
 
 class MobileFieldMixin:
+    error_messages = {
+        **UserCreationForm.error_messages,
+        # Wagtail's says "username", which our users never see: they log in with the number.
+        "duplicate_username": _("An account with this mobile number already exists."),
+    }
+
     def clean_phone(self):
         return normalize_mobile(self.cleaned_data.get("phone"))
 

@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.forms.utils import ErrorDict
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
@@ -25,7 +26,7 @@ class RegistrationForm(forms.ModelForm):
     # Longer than 11 so "+86 139 1234 5678" can be typed; the model's validator checks the
     # normalised number.
     phone = forms.CharField(
-        label=_("mobile number"),
+        label=capfirst(_("mobile number")),
         max_length=20,
         widget=forms.TextInput(
             attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "13800138000"}

@@ -1,5 +1,6 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.users.views import users as wagtail_users
@@ -45,7 +46,7 @@ class IndexView(wagtail_users.IndexView):
                 column = Column(
                     column.name,
                     accessor="get_username",
-                    label=_("mobile number"),
+                    label=capfirst(_("mobile number")),
                     sort_key=column.sort_key,
                     classname=column.classname,
                     width=column.width,
@@ -55,7 +56,7 @@ class IndexView(wagtail_users.IndexView):
                 columns.append(
                     BooleanColumn(
                         "is_real_name_verified",
-                        label=_("real name verified"),
+                        label=capfirst(_("real name verified")),
                         sort_key="is_real_name_verified",
                         width="10%",
                     )

@@ -227,3 +227,16 @@ def test_registration_attempts_are_limited_per_client_and_say_nothing_past_the_l
     # Another client is not affected.
     other = client.post("/accounts/register/", data, REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 200
+
+
+def test_a_taken_number_is_called_a_mobile_number_in_the_user_admin(client, administrator):
+    taken = factories.submitter()
+    response = client.post("/admin/users/new/", new_user_data(phone=taken.phone))
+    errors = response.context["form"].errors["phone"]
+    assert errors == ["该手机号已注册。"]
+
+
+def test_the_english_registration_form_capitalises_its_labels(client):
+    client.cookies["django_language"] = "en"
+    html = client.get("/accounts/register/").content.decode()
+    assert "Mobile number" in html
