@@ -3,15 +3,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from wagtail.log_actions import log
 
+from .decisions import decide, log_decision
 from .forms import ReviewForm
 from .models import Organization
 
 REVIEW_PERMISSION = "organizations.change_organization"
+STATUSES = {"certify": Organization.Status.CERTIFIED, "reject": Organization.Status.REJECTED}
 
 
 def review_requests(request):
@@ -29,16 +29,13 @@ def review_requests(request):
                 .select_for_update()
                 .filter(pk__in=[org.pk for org in form.cleaned_data["organizations"]])
             )
+            status = STATUSES[action]
             for organization in chosen:
-                if action == "certify":
-                    organization.status = Organization.Status.CERTIFIED
-                    organization.rejection_reason = ""
-                else:
-                    organization.status = Organization.Status.REJECTED
-                    organization.rejection_reason = reason
-                organization.reviewed_at = timezone.now()
-                organization.save(update_fields=["status", "rejection_reason", "reviewed_at"])
-                log(organization, f"organizations.{action}", user=request.user)
+                decide(organization, status, reason)
+                organization.save(
+                    update_fields=["status", "rejection_reason", "reviewed_at", "updated_at"]
+                )
+                log_decision(organization, request.user)
         if action == "certify":
             text = ngettext(
                 "%(count)d organization certified.",

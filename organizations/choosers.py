@@ -2,8 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView
+from wagtail.admin.views.generic.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    ChosenMultipleView,
+    ChosenView,
+)
 from wagtail.admin.viewsets.chooser import ChooserViewSet
+
+from home.converters import is_db_id
 
 from .models import Organization
 from .queries import clean_keyword, match_keyword
@@ -52,6 +59,20 @@ class OrganizationChooseResultsView(OrganizationChooseMixin, ChooseResultsView):
     pass
 
 
+class OrganizationChosenView(ChosenView):
+    def get_object(self, pk):
+        # The chooser answers anyone in the admin, so an id must not reveal a pending or
+        # rejected request (R4); and an id that is no number is no row (R5), not a 500.
+        if not is_db_id(pk):
+            raise Organization.DoesNotExist
+        return Organization.objects.certified().get(pk=pk)
+
+
+class OrganizationChosenMultipleView(ChosenMultipleView):
+    def get_objects(self, pks):
+        return Organization.objects.certified().filter(pk__in=[pk for pk in pks if is_db_id(pk)])
+
+
 class OrganizationChooserViewSet(ChooserViewSet):
     model = Organization
     icon = "group"
@@ -63,6 +84,8 @@ class OrganizationChooserViewSet(ChooserViewSet):
     per_page = 20
     choose_view_class = OrganizationChooseView
     choose_results_view_class = OrganizationChooseResultsView
+    chosen_view_class = OrganizationChosenView
+    chosen_multiple_view_class = OrganizationChosenMultipleView
     # The library is edited in its own admin; the chooser never creates entries.
     creation_form_class = None
 

@@ -57,6 +57,12 @@ class ReviewForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("certify", _("Certify")), ("reject", _("Reject"))],
         widget=forms.HiddenInput,
+        # The buttons send the action: Django's "This field is required." would point at no
+        # visible field.
+        error_messages={
+            "required": _("Choose whether to certify or reject the selected requests."),
+            "invalid_choice": _("Choose whether to certify or reject the selected requests."),
+        },
     )
     reason = forms.CharField(
         label=_("Reason for rejection"),

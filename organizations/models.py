@@ -139,8 +139,15 @@ class Organization(models.Model):
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
         constraints = [
+            # A rejected request keeps its row as the record of the decision, and must not
+            # stop its requester (or anyone) from asking for the same name again (R4).
             models.UniqueConstraint(
-                fields=["name", "category"], name="organization_unique_name_per_category"
+                fields=["name", "category"],
+                condition=~models.Q(status="rejected"),
+                name="organization_unique_name_per_category",
+                violation_error_message=_(
+                    "An organization with this name already exists in this category."
+                ),
             )
         ]
         indexes = [models.Index(fields=["status", "category"], name="org_status_category")]
@@ -206,13 +213,65 @@ class Organization(models.Model):
         if self.status == self.Status.REJECTED and not self.rejection_reason.strip():
             errors["rejection_reason"] = _("Give the reason for the rejection.")
 
-        if self.name and category:
-            clash = Organization.objects.filter(name=self.name, category=category)
-            if self.pk:
-                clash = clash.exclude(pk=self.pk)
-            if clash.exists():
-                errors.setdefault(
-                    "name", _("An organization with this name already exists in this category.")
-                )
+        name_error = self._name_clash()
+        if name_error:
+            errors.setdefault("name", name_error)
+        parent_error = self._parent_error()
+        if parent_error:
+            errors["parent"] = parent_error
         if errors:
             raise ValidationError(errors)
+
+    def _name_clash(self):
+        if not self.name or not self.category or self.status == self.Status.REJECTED:
+            return None
+        statuses = set(
+            Organization.objects.filter(name=self.name, category=self.category)
+            .exclude(status=self.Status.REJECTED)
+            .exclude(pk=self.pk)
+            .values_list("status", flat=True)
+        )
+        if self.Status.CERTIFIED in statuses:
+            return ValidationError(
+                _("An organization with this name already exists in this category."),
+                code="exists",
+            )
+        if statuses:
+            return ValidationError(
+                _(
+                    "This organization has already been requested and is waiting for review; "
+                    "it can be chosen once an administrator certifies it."
+                ),
+                code="requested",
+            )
+        return None
+
+    def _parent_error(self):
+        if self.parent_id is None:
+            return None
+        if self.parent_id == self.pk:
+            return ValidationError(_("An organization cannot be its own parent."), code="self")
+        parent = self.parent
+        if parent.status != self.Status.CERTIFIED:
+            return ValidationError(
+                _("Choose a certified organization as the parent."), code="uncertified"
+            )
+        if self.pk is None:
+            return None
+        # The seen set ends the walk on a loop that older data left above the parent.
+        seen = set()
+        ancestor_id = parent.parent_id
+        while ancestor_id is not None and ancestor_id not in seen:
+            if ancestor_id == self.pk:
+                return ValidationError(
+                    _("%(parent)s is already below this organization, so it cannot be its parent."),
+                    code="loop",
+                    params={"parent": parent.name},
+                )
+            seen.add(ancestor_id)
+            ancestor_id = (
+                Organization.objects.filter(pk=ancestor_id)
+                .values_list("parent_id", flat=True)
+                .first()
+            )
+        return None
