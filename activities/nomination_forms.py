@@ -8,6 +8,7 @@ from organizations.models import Organization
 
 from .models import validate_http_url
 from .nomination_models import (
+    PARTICIPANTS_MESSAGE,
     SUMMARY_FIELDS,
     SUMMARY_MAX,
     SUMMARY_MIN,
@@ -53,7 +54,7 @@ class NominationForm(forms.ModelForm):
         needed = required_participants(page.mode)
         if count is not None and count < needed:
             raise forms.ValidationError(
-                _("A %(mode)s activity needs at least %(needed)d participants; %(count)d given.")
+                PARTICIPANTS_MESSAGE
                 % {"mode": page.get_mode_display(), "needed": needed, "count": count},
                 code="too_few_participants",
             )

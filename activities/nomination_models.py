@@ -2,13 +2,16 @@
 the national moderators' recommendation (优秀活动)."""
 
 import datetime
+import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ActivityPage, http_url_or_empty, poster_problems, validate_http_url
+from .constants import POSTER_FORMATS, POSTER_MAX_BYTES, POSTER_MIN_SIDE
+from .models import ActivityPage, http_url_or_empty, validate_http_url
 
 MIN_PHOTOS = 3
 MAX_PHOTOS = 10
@@ -16,6 +19,9 @@ MAX_VIDEOS = 3
 MIN_REPORTS = 1
 MAX_VIDEO_SECONDS = 180.0
 MAX_VIDEO_BYTES = 200 * 1024 * 1024
+# Three minutes at 240 frames a second with 48 kHz audio is about 52,000 packets; a file with
+# many more is refused rather than walked packet by packet for minutes.
+MAX_VIDEO_PACKETS = 250_000
 VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "m4v", "webm", "mkv", "avi"})
 # Demuxer names (PyAV's container.format.name, comma-separated aliases) that hold video.
 VIDEO_CONTAINERS = frozenset({"mov", "mp4", "matroska", "webm", "avi"})
@@ -27,6 +33,11 @@ SUMMARY_MAX = 2000
 SUMMARY_FIELDS = ("basic_facts", "main_results", "highlights", "resources", "lessons")
 
 
+PARTICIPANTS_MESSAGE = _(
+    "%(mode)s activities need at least %(needed)d participants; %(count)d given."
+)
+
+
 def required_participants(mode):
     """Offline 50, online 100; online-and-offline passes with the offline rule (50)."""
     if mode == ActivityPage.Mode.ONLINE:
@@ -35,13 +46,48 @@ def required_participants(mode):
 
 
 def photo_problems(image):
-    """Photos follow the poster upload rules (R12): format, size, short side."""
-    return list(poster_problems(image))
+    """Why an image cannot be a nomination photo: the poster's limits (R12: format, size,
+    short side), worded for photos."""
+    problems = []
+    name = (image.file.name or "").lower()
+    if name.rsplit(".", 1)[-1] not in POSTER_FORMATS:
+        problems.append(_("Photos must be JPEG, PNG or WebP images."))
+    size = image.file_size
+    if size is None:
+        try:
+            size = image.file.size
+        except (OSError, ValueError):
+            size = None
+    if size is not None and size > POSTER_MAX_BYTES:
+        problems.append(
+            _("The photo is %(size).1f MB; at most 10 MB is allowed.") % {"size": size / 2**20}
+        )
+    if min(image.width or 0, image.height or 0) < POSTER_MIN_SIDE:
+        problems.append(
+            _(
+                "The photo is %(width)d×%(height)d pixels; its short side must be at least "
+                "%(min)d pixels."
+            )
+            % {"width": image.width or 0, "height": image.height or 0, "min": POSTER_MIN_SIDE}
+        )
+    return problems
+
+
+def storage_name(original):
+    """A file name nobody can guess from the original's (the media folder is public): the
+    original name is kept only as the title or original_name shown to people."""
+    extension = original.rsplit(".", 1)[-1].lower() if "." in original else ""
+    token = secrets.token_hex(16)
+    return f"{token}.{extension}" if extension.isalnum() else token
+
+
+def video_upload_to(instance, filename):
+    return timezone.now().strftime("nomination_videos/%Y/%m/") + storage_name(filename)
 
 
 def video_problems(upload):
     """Why an uploaded file cannot be a nomination video, and its duration in seconds.
-    The duration is read from the container with PyAV (FFmpeg), not trusted from the name."""
+    The duration is read from the file with PyAV (FFmpeg), not trusted from the name."""
     import av
 
     name = (getattr(upload, "name", "") or "").lower()
@@ -53,28 +99,69 @@ def video_problems(upload):
         return [
             _("The video is %(size).1f MB; at most 200 MB is allowed.") % {"size": size / 2**20}
         ], None
+    played = None
     try:
         upload.seek(0)
         path = getattr(upload, "temporary_file_path", None)
         with av.open(path() if path else upload, mode="r") as container:
             formats = set((container.format.name or "").split(","))
             has_video = bool(container.streams.video)
-            duration = container.duration
+            declared = _declared_seconds(container)
+            if formats & VIDEO_CONTAINERS and has_video and declared <= MAX_VIDEO_SECONDS:
+                played = _played_seconds(container)
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError):
         return [_("This file could not be read as a video.")], None
     finally:
         upload.seek(0)
     if not formats & VIDEO_CONTAINERS or not has_video:
         return [_("This file is not a video.")], None
-    if duration is None or duration <= 0:
-        return [_("The video's duration could not be read; upload another file.")], None
-    seconds = round(duration / av.time_base, 3)
-    if seconds > MAX_VIDEO_SECONDS:
+    if declared > MAX_VIDEO_SECONDS:
         return [
             _("The video lasts %(duration)s; at most 3 minutes is allowed.")
-            % {"duration": format_duration(seconds)}
-        ], seconds
+            % {"duration": format_duration(declared)}
+        ], round(declared, 3)
+    if played is None:
+        return [
+            _(
+                "The video has too many frames to be checked; upload a file encoded at a "
+                "usual frame rate."
+            )
+        ], None
+    seconds = round(max(declared, played), 3)
+    if seconds > MAX_VIDEO_SECONDS:
+        return [_("The video lasts more than 3 minutes; at most 3 minutes is allowed.")], seconds
+    if seconds <= 0:
+        return [_("The video's duration could not be read; upload another file.")], None
     return [], seconds
+
+
+def _declared_seconds(container):
+    """The longest duration the file's headers state (the container's and each stream's)."""
+    import av
+
+    found = [container.duration / av.time_base] if container.duration else []
+    for stream in container.streams:
+        if stream.duration and stream.time_base:
+            found.append(float(stream.duration * stream.time_base))
+    return max(found, default=0.0)
+
+
+def _played_seconds(container):
+    """Where the last packet of any stream ends, in seconds. Headers can state a quarter of
+    the real length (an edited mvhd, mdhd or tkhd); the packets' timestamps are what a
+    player plays. The packets are read, not decoded, and reading stops once they pass the
+    limit. None when there are too many packets to read."""
+    end = 0.0
+    for count, packet in enumerate(container.demux(), 1):
+        if count > MAX_VIDEO_PACKETS:
+            return None
+        moment = packet.pts if packet.pts is not None else packet.dts
+        if moment is None or packet.time_base is None:
+            continue
+        end = max(end, float((moment + (packet.duration or 0)) * packet.time_base))
+        if end > MAX_VIDEO_SECONDS:
+            break
+    return end
 
 
 def format_duration(seconds):
@@ -96,8 +183,8 @@ class Nomination(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "Offline activities need at least 50 participants, online ones at least 100. "
-            "线上线下活动满足线下标准（不少于50人）即可."
+            "Offline activities need at least 50 participants, online ones at least 100; "
+            "activities both online and offline follow the offline rule (at least 50)."
         ),
     )
     participants_evidence = models.ForeignKey(
@@ -165,7 +252,7 @@ class Nomination(models.Model):
         elif self.participants < needed:
             add(
                 "participants",
-                _("A %(mode)s activity needs at least %(needed)d participants; %(count)d given.")
+                PARTICIPANTS_MESSAGE
                 % {
                     "mode": self.page.get_mode_display(),
                     "needed": needed,
@@ -220,7 +307,7 @@ class NominationPhoto(models.Model):
 
 class NominationVideo(models.Model):
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="videos")
-    file = models.FileField(_("video"), upload_to="nomination_videos/%Y/%m/", max_length=255)
+    file = models.FileField(_("video"), upload_to=video_upload_to, max_length=255)
     original_name = models.CharField(max_length=255, blank=True)
     duration = models.FloatField(_("duration in seconds"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -269,3 +356,135 @@ def window_state(page, moment=None, site=None):
 def is_approved(page):
     """Approved and on the public site: live, and not taken down (R18, R33)."""
     return page.live and not page.take_downs.filter(restored_at=None).exists()
+
+
+# Completeness and the recommendation (R33) --------------------------------------------------
+
+
+def refresh_completeness(nomination_id, user=None):
+    """Stores whether the stored material meets every rule, and returns the rules that do
+    not hold (None when the nomination is gone). The flag only feeds the moderators' list:
+    marking reads the rules afresh. Recommended material that stops meeting them, because
+    an image was deleted outside the form (which is locked once recommended), loses the
+    recommendation, logged with the reasons: a badge must not stand on material that is no
+    longer there."""
+    from wagtail.log_actions import log
+
+    with transaction.atomic():
+        nomination = (
+            Nomination.objects.select_for_update().filter(pk=nomination_id).first()
+            if nomination_id
+            else None
+        )
+        if nomination is None:
+            return None
+        errors = nomination.rule_errors()
+        complete = not errors
+        changed = []
+        if nomination.is_complete != complete:
+            nomination.is_complete = complete
+            changed.append("is_complete")
+        if complete and nomination.submitted_at is None:
+            nomination.submitted_at = timezone.now()
+            changed.append("submitted_at")
+        withdrawn = not complete and nomination.recommended
+        if withdrawn:
+            nomination.recommended = False
+            nomination.marked_by = user if getattr(user, "is_authenticated", False) else None
+            nomination.marked_at = timezone.now()
+            changed += ["recommended", "marked_by", "marked_at"]
+        if changed:
+            nomination.save(update_fields=[*changed, "updated_at"])
+        if withdrawn:
+            reasons = " ".join(str(message) for messages in errors.values() for message in messages)
+            log(nomination.page, "nominations.withdraw", user=user, data={"comment": reasons})
+    if withdrawn:
+        recommendation_changed([nomination.page_id])
+    return errors
+
+
+def recommendation_changed(page_ids):
+    """Renews what shows the recommendation: "recommended" is a filter word beside the title
+    (search/filters.py), and the badge is on cached pages, cards and filter counts. Marking
+    is an UPDATE, which sends no save signal."""
+    from wagtail.search import index as search_index
+
+    from . import cache as page_cache
+
+    page_ids = list(page_ids)
+    for page in ActivityPage.objects.filter(pk__in=page_ids):
+        search_index.insert_or_update_object(page)
+    if page_ids:
+        page_cache.bump(page_cache.LISTING, *map(page_cache.page_dependency, page_ids))
+
+
+# Nomination material in the image library -------------------------------------------------
+
+
+def nomination_material():
+    """The images that are nomination photos or participant evidence. They are managed in
+    the nomination form only; accounts/upload_policy.py keeps them out of the image
+    library, the chooser and the admin API for everyone but superusers."""
+    return models.Q(pk__in=NominationPhoto.objects.values("image_id")) | models.Q(
+        pk__in=Nomination.objects.filter(participants_evidence__isnull=False).values(
+            "participants_evidence_id"
+        )
+    )
+
+
+def discard_image(image):
+    """Deletes an image that was nomination material, with its renditions and files
+    (Wagtail removes the files once the deletion is committed). One still used elsewhere,
+    as a poster chosen before nomination material was hidden from the chooser, stays."""
+    from django.db.models import ProtectedError
+
+    if image is None:
+        return False
+    try:
+        with transaction.atomic():
+            image.delete()
+    except ProtectedError:
+        return False
+    return True
+
+
+def _image_deleting(sender, instance, **kwargs):
+    instance._nominations = list(
+        Nomination.objects.filter(
+            models.Q(participants_evidence=instance) | models.Q(photos__image=instance)
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def _image_deleted(sender, instance, **kwargs):
+    for nomination_id in getattr(instance, "_nominations", ()):
+        refresh_completeness(nomination_id)
+
+
+def _nomination_deleting(sender, instance, **kwargs):
+    instance._images = [
+        *instance.photos.values_list("image_id", flat=True),
+        *([instance.participants_evidence_id] if instance.participants_evidence_id else []),
+    ]
+
+
+def _nomination_deleted(sender, instance, **kwargs):
+    from wagtail.images import get_image_model
+
+    for image in get_image_model().objects.filter(pk__in=getattr(instance, "_images", ())):
+        discard_image(image)
+
+
+def _video_deleted(sender, instance, **kwargs):
+    storage, name = instance.file.storage, instance.file.name
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+pre_delete.connect(_image_deleting, sender="wagtailimages.Image", dispatch_uid="nom_image_pre")
+post_delete.connect(_image_deleted, sender="wagtailimages.Image", dispatch_uid="nom_image")
+pre_delete.connect(_nomination_deleting, sender=Nomination, dispatch_uid="nom_pre")
+post_delete.connect(_nomination_deleted, sender=Nomination, dispatch_uid="nom_images")
+post_delete.connect(_video_deleted, sender=NominationVideo, dispatch_uid="nom_video_file")

@@ -1,23 +1,30 @@
 """推优 (R33) in the admin: the submitter files supplementary information; national
 moderators list, view and mark nominations."""
 
+import mimetypes
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.images import ImageFile
 from django.db import transaction
-from django.db.models import Count
-from django.http import HttpResponseForbidden
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.images.models import Image
-from wagtail.search import index as search_index
+from wagtail.log_actions import log
 
 from accounts import roles
 from home.converters import is_db_id
 
-from . import cache as page_cache
 from .models import ActivityPage
 from .nomination_forms import MarkForm, NominationFilterForm, NominationForm, ReportFormSet
 from .nomination_models import (
@@ -25,13 +32,20 @@ from .nomination_models import (
     MAX_VIDEOS,
     Nomination,
     NominationPhoto,
+    NominationReport,
     NominationVideo,
+    discard_image,
     is_approved,
     photo_problems,
+    recommendation_changed,
+    refresh_completeness,
+    storage_name,
     video_problems,
     window_state,
 )
 from .uploads import image_problems
+
+LIST_PER_PAGE = 50
 
 
 def can_file(user, page):
@@ -54,14 +68,27 @@ def can_mark(user):
     )
 
 
+def can_see(user, page):
+    """Who may see a nomination's material: whoever files it or marks it."""
+    return can_file(user, page) or can_mark(user)
+
+
 def _local(moment):
     return date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
-def closed_message(page, request):
+def closed_message(page, request, nomination=None):
     """Why the form is closed now, or None when it is open."""
     if not is_approved(page):
         return _("Only approved activities on the public site can be nominated.")
+    if nomination is not None and nomination.recommended:
+        # The recommendation was given to this material; changing it afterwards would keep
+        # the badge on something the moderators never saw.
+        return _(
+            "This activity has been recommended as an excellent activity, so its "
+            "supplementary information can no longer be changed. If it must change, ask "
+            "the national moderators to withdraw the recommendation first."
+        )
     state, opens, last_day = window_state(page, site=getattr(request, "_wagtail_site", None))
     if state == "before":
         if opens is None:
@@ -84,7 +111,9 @@ def _save_photo(upload, user, nomination, errors, evidence=False):
         errors.append(f"{upload.name}: {' '.join(str(problem) for problem in problems)}")
         return None
     image = Image(
-        title=upload.name[:255], uploaded_by_user=user, file=ImageFile(upload, upload.name)
+        title=upload.name[:255],
+        uploaded_by_user=user,
+        file=ImageFile(upload, storage_name(upload.name)),
     )
     problems = photo_problems(image)
     if problems:
@@ -99,16 +128,20 @@ def _save_photo(upload, user, nomination, errors, evidence=False):
 
 
 def _handle_uploads(request, nomination):
-    """Saves every acceptable upload at once, so a failed submission never loses them."""
+    """Saves every acceptable upload and removal at once, so a failed submission never loses
+    them. Returns the errors by field and what was stored."""
     errors = {"photos": [], "videos": [], "participants_evidence": []}
-    deleted_photos = request.POST.getlist("delete_photo")
-    if deleted_photos:
-        nomination.photos.filter(pk__in=deleted_photos).delete()
-    deleted_videos = request.POST.getlist("delete_video")
-    if deleted_videos:
-        for video in nomination.videos.filter(pk__in=deleted_videos):
-            video.file.delete(save=False)
-            video.delete()
+    stored = {}
+    # Forged values are not photos or videos: dropped, not a database error.
+    deleted = [value for value in request.POST.getlist("delete_photo") if is_db_id(value)]
+    for photo in nomination.photos.filter(pk__in=deleted).select_related("image"):
+        photo.delete()
+        discard_image(photo.image)
+        stored["photos_removed"] = stored.get("photos_removed", 0) + 1
+    deleted = [value for value in request.POST.getlist("delete_video") if is_db_id(value)]
+    for video in nomination.videos.filter(pk__in=deleted):
+        video.delete()
+        stored["videos_removed"] = stored.get("videos_removed", 0) + 1
     count = nomination.photos.count()
     for upload in request.FILES.getlist("photos"):
         if count >= MAX_PHOTOS:
@@ -118,6 +151,7 @@ def _handle_uploads(request, nomination):
             continue
         if _save_photo(upload, request.user, nomination, errors["photos"]):
             count += 1
+            stored["photos_added"] = stored.get("photos_added", 0) + 1
     count = nomination.videos.count()
     for upload in request.FILES.getlist("videos"):
         if count >= MAX_VIDEOS:
@@ -133,69 +167,94 @@ def _handle_uploads(request, nomination):
             nomination=nomination, file=upload, original_name=upload.name[:255], duration=seconds
         )
         count += 1
+        stored["videos_added"] = stored.get("videos_added", 0) + 1
     evidence = request.FILES.get("participants_evidence")
     if evidence is not None:
         image = _save_photo(
             evidence, request.user, nomination, errors["participants_evidence"], evidence=True
         )
         if image is not None:
+            replaced = nomination.participants_evidence
             nomination.participants_evidence = image
             nomination.save(update_fields=["participants_evidence", "updated_at"])
-    return errors
+            discard_image(replaced)
+            stored["evidence"] = "replaced" if replaced else "added"
+    return errors, stored
+
+
+def _refused(request, page, nomination, closed):
+    response = _render_form(request, page, nomination, None, None, closed, {}, {})
+    response.status_code = 403
+    return response
 
 
 def nomination_form_view(request, page_id):
     page = get_object_or_404(ActivityPage, pk=page_id)
     if not can_file(request.user, page):
         return HttpResponseForbidden(_("Only the activity's submitter can file its nomination."))
-    closed = closed_message(page, request)
     nomination = Nomination.objects.filter(page=page).first() or Nomination(page=page)
-    upload_errors = {}
-    rule_errors = {}
+    closed = closed_message(page, request, nomination)
     if request.method == "POST" and closed:
-        response = _render_form(request, page, nomination, None, None, closed, {}, {})
-        response.status_code = 403
-        return response
+        return _refused(request, page, nomination, closed)
     if request.method == "POST":
-        with transaction.atomic():
-            if nomination.pk is None:
-                nomination.save()
-            upload_errors = _handle_uploads(request, nomination)
-        form = NominationForm(request.POST, instance=nomination)
-        formset = ReportFormSet(request.POST, instance=nomination, prefix="reports")
-        if form.is_valid() and formset.is_valid():
-            with transaction.atomic():
-                nomination = form.save()
-                formset.save()
-                rule_errors = nomination.rule_errors()
-                nomination.is_complete = not rule_errors
-                if nomination.is_complete and nomination.submitted_at is None:
-                    nomination.submitted_at = timezone.now()
-                nomination.save(update_fields=["is_complete", "submitted_at", "updated_at"])
-            if not rule_errors and not any(upload_errors.values()):
-                messages.success(request, _("The supplementary information is complete."))
-                return redirect("nomination_form", page.pk)
-            form = NominationForm(instance=nomination)
-            formset = ReportFormSet(instance=nomination, prefix="reports")
-        else:
-            rule_errors = {
-                key: value
-                for key, value in nomination.rule_errors(reports=[None]).items()
-                if key in ("photos", "videos", "participants_evidence")
-            }
-            if nomination.is_complete:
-                nomination.is_complete = False
-                nomination.save(update_fields=["is_complete", "updated_at"])
-        messages.error(request, _("The supplementary information is not complete yet."))
-        response = _render_form(
-            request, page, nomination, form, formset, None, upload_errors, rule_errors
-        )
-        return response
+        return _file(request, page, nomination)
     form = NominationForm(instance=nomination)
     formset = ReportFormSet(instance=nomination if nomination.pk else None, prefix="reports")
-    if nomination.pk and not closed:
-        rule_errors = nomination.rule_errors()
+    rule_errors = nomination.rule_errors() if nomination.pk and not closed else {}
     return _render_form(request, page, nomination, form, formset, closed, {}, rule_errors)
+
+
+def _file(request, page, nomination):
+    with transaction.atomic():
+        if nomination.pk is None:
+            nomination.save()
+        # Marking locks the same row: the material cannot change while it is being judged,
+        # nor be recommended halfway through a submission.
+        nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
+        closed = closed_message(page, request, nomination)
+        if closed:
+            return _refused(request, page, nomination, closed)
+        was_complete = nomination.is_complete
+        upload_errors, stored = _handle_uploads(request, nomination)
+        form = NominationForm(request.POST, instance=nomination)
+        formset = ReportFormSet(request.POST, instance=nomination, prefix="reports")
+        valid = form.is_valid() and formset.is_valid()
+        if valid:
+            changed = [name for name in form.changed_data if name in form.fields]
+            if formset.has_changed():
+                changed.append("reports")
+            form.save()
+            formset.save()
+            if changed:
+                stored["fields"] = changed
+        # What is stored decides, never the refused values of an invalid form.
+        rule_errors = refresh_completeness(nomination.pk, request.user)
+        nomination.refresh_from_db(fields=["is_complete", "submitted_at"])
+        if nomination.is_complete and not was_complete:
+            log(page, "nominations.complete", user=request.user, data=stored)
+        elif stored:
+            log(page, "nominations.edit", user=request.user, data=stored)
+    if valid:
+        if not rule_errors and not any(upload_errors.values()):
+            messages.success(request, _("The supplementary information is complete."))
+            return redirect("nomination_form", page.pk)
+        form = NominationForm(instance=nomination)
+        formset = ReportFormSet(instance=nomination, prefix="reports")
+        messages.error(request, _("The supplementary information is not complete yet."))
+    else:
+        rule_errors = {
+            key: value
+            for key, value in rule_errors.items()
+            if key in ("photos", "videos", "participants_evidence")
+        }
+        messages.error(
+            request,
+            _(
+                "Some fields have errors and were not saved; correct them and save again. "
+                "Accepted uploads and removals were saved."
+            ),
+        )
+    return _render_form(request, page, nomination, form, formset, None, upload_errors, rule_errors)
 
 
 def _render_form(request, page, nomination, form, formset, closed, upload_errors, rule_errors):
@@ -229,40 +288,74 @@ def _forbidden():
 
 
 def mark(nominations, user, recommended, note=""):
-    """Marks nominations as recommended (优秀活动) or not; only complete ones can be
-    recommended. Returns how many changed."""
+    """Marks nominations as recommended (优秀活动) or not, and logs each (R25). Only
+    nominations whose stored material meets every rule now, of listed activities, can be
+    recommended: the stored flag is not trusted. Returns how many were marked."""
     if not can_mark(user):
         raise PermissionError
-    if recommended:
-        # A taken-down activity is not recommended either (R33: approved activities only).
-        nominations = nominations.filter(is_complete=True, page__live=True)
-    pages = list(nominations.values_list("page_id", flat=True))
-    changed = nominations.update(
-        recommended=recommended,
-        recommendation_note=note or "",
-        marked_by=user,
-        marked_at=timezone.now(),
+    note = note or ""
+    with transaction.atomic():
+        # The submitter's form locks the same rows: material cannot change while judged.
+        ids = list(nominations.select_for_update().values_list("pk", flat=True))
+        chosen = list(
+            Nomination.objects.filter(pk__in=ids)
+            .select_related("page")
+            .prefetch_related("reports")
+            .annotate(
+                photo_total=Count("photos", distinct=True),
+                video_total=Count("videos", distinct=True),
+            )
+            .order_by("pk")
+        )
+        if recommended:
+            marked, stale = [], []
+            for nomination in chosen:
+                errors = nomination.rule_errors(
+                    reports=list(nomination.reports.all()),
+                    photo_count=nomination.photo_total,
+                    video_count=nomination.video_total,
+                )
+                if errors and nomination.is_complete:
+                    stale.append(nomination.pk)
+                # A taken-down activity is not recommended either (R33: approved only).
+                if not errors and nomination.page.live:
+                    marked.append(nomination)
+            Nomination.objects.filter(pk__in=stale).update(is_complete=False)
+            extra = {"is_complete": True}
+        else:
+            marked, extra = chosen, {}
+        Nomination.objects.filter(pk__in=[nomination.pk for nomination in marked]).update(
+            recommended=recommended,
+            recommendation_note=note,
+            marked_by=user,
+            marked_at=timezone.now(),
+            updated_at=timezone.now(),
+            **extra,
+        )
+        action = "nominations.recommend" if recommended else "nominations.unrecommend"
+        for nomination in marked:
+            log(nomination.page, action, user=user, data={"comment": note})
+    recommendation_changed(nomination.page_id for nomination in marked)
+    return len(marked)
+
+
+def _count(model):
+    return Coalesce(
+        Subquery(
+            model.objects.filter(nomination=OuterRef("pk"))
+            .order_by()
+            .values("nomination")
+            .annotate(total=Count("pk"))
+            .values("total"),
+            output_field=IntegerField(),
+        ),
+        0,
     )
-    # "Recommended" is a filter word beside the title (search/filters.py).
-    for page in ActivityPage.objects.filter(pk__in=pages):
-        search_index.insert_or_update_object(page)
-    # An UPDATE sends no save signal: the badge and the filter's kept counts, cards and
-    # search results are renewed here.
-    if pages:
-        page_cache.bump(page_cache.LISTING, *map(page_cache.page_dependency, pages))
-    return changed
 
 
 def nomination_list_view(request):
     if not can_mark(request.user):
         return _forbidden()
-    queryset = Nomination.objects.select_related(
-        "page", "page__province", "page__activity_type", "page__channel"
-    ).annotate(
-        photo_count=Count("photos", distinct=True),
-        video_count=Count("videos", distinct=True),
-        report_count=Count("reports", distinct=True),
-    )
     if request.method == "POST":
         # Forged values are not nominations: dropped, not a database error.
         ids = [value for value in request.POST.getlist("selected") if is_db_id(value)]
@@ -285,13 +378,34 @@ def nomination_list_view(request):
                 )
         else:
             messages.error(request, _("Choose nominations and an action."))
+        # Back to the same filters and page, so a moderator working through them keeps
+        # their place.
         return redirect(request.get_full_path())
     filters = NominationFilterForm(request.GET or None)
-    queryset = filters.apply(queryset).order_by("-is_complete", "-updated_at")
+    # The material counts are subqueries, which the paginator's count leaves out.
+    queryset = (
+        filters.apply(Nomination.objects.all())
+        .select_related("page", "page__province", "page__activity_type", "page__channel")
+        .annotate(
+            photo_count=_count(NominationPhoto),
+            video_count=_count(NominationVideo),
+            report_count=_count(NominationReport),
+        )
+        .order_by("-is_complete", "-updated_at", "-pk")
+    )
+    paginator = WagtailPaginator(queryset, LIST_PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("p"))
     return TemplateResponse(
         request,
         "activities/nomination/list.html",
-        {"page_title": _("Nominations"), "filters": filters, "nominations": queryset[:500]},
+        {
+            "page_title": _("Nominations"),
+            "filters": filters,
+            "nominations": page_obj.object_list,
+            "page_obj": page_obj,
+            "paginator": paginator,
+            "elided_page_range": paginator.get_elided_page_range(page_obj.number),
+        },
     )
 
 
@@ -336,3 +450,32 @@ def nomination_review_view(request, page_id):
             "form": form,
         },
     )
+
+
+def nomination_video_view(request, page_id, video_id):
+    """A nomination video, to those who may see the nomination only: the files are not on
+    the public /media/ (nginx makes nomination_videos/ internal)."""
+    page = get_object_or_404(ActivityPage, pk=page_id)
+    if not can_see(request.user, page):
+        return HttpResponseForbidden(
+            _("Only the activity's submitter and the national moderators can see its videos.")
+        )
+    video = get_object_or_404(NominationVideo, pk=video_id, nomination__page=page)
+    name = video.file.name
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if settings.MEDIA_ACCEL_REDIRECT:
+        # nginx sends the file itself, with ranges, so a player can seek.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = quote(f"{settings.MEDIA_URL}{name}")
+        if video.original_name:
+            response["Content-Disposition"] = content_disposition_header(False, video.original_name)
+    else:
+        try:
+            handle = video.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle, content_type=content_type, filename=video.original_name or None
+        )
+    patch_cache_control(response, private=True)
+    return response

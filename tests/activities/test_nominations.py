@@ -2,15 +2,11 @@
 who may file and mark, and the public badge and filter."""
 
 import datetime
-import io
-from fractions import Fraction
-from zoneinfo import ZoneInfo
 
-import av
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image as PILImage
+from django.utils import translation
 
 from accounts import roles
 from activities.models import ActivityPage
@@ -20,73 +16,20 @@ from home.models import CampaignSettings
 from tests import factories
 from workflow.takedown import take_down
 
+from .nominating import (
+    AFTER_END,
+    BEIJING,
+    END,
+    SUMMARY,
+    file_complete,
+    make,
+    mp4,
+    png,
+    post_data,
+    url,
+)
+
 pytestmark = pytest.mark.django_db
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-CREATED = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=BEIJING)
-START = datetime.datetime(2026, 9, 15, 10, 0, tzinfo=BEIJING)
-END = datetime.datetime(2026, 9, 15, 13, 0, tzinfo=BEIJING)
-AFTER_END = datetime.datetime(2026, 9, 16, 9, 0, tzinfo=BEIJING)
-SUMMARY = "本次活动面向中小学生开展机器人编程体验，共举办三场讲座和两场工作坊，反响热烈。"
-
-
-def png(name="photo.png", size=(600, 800), color=(30, 120, 200)):
-    buffer = io.BytesIO()
-    PILImage.new("RGB", size, color).save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def mp4(seconds, name="clip.mp4", audio=True):
-    """A real 16x16, 1 fps MPEG-4 video of exactly `seconds`, with an AAC track."""
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp4") as container:
-        video = container.add_stream("mpeg4", rate=1)
-        video.width = video.height = 16
-        video.pix_fmt = "yuv420p"
-        video.time_base = Fraction(1, 1)
-        sound = None
-        if audio:
-            sound = container.add_stream("aac", rate=8000)
-            sound.layout = "mono"
-        for second in range(seconds):
-            frame = av.VideoFrame.from_image(PILImage.new("RGB", (16, 16), (second % 255, 0, 0)))
-            frame.pts = second
-            for packet in video.encode(frame):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
-        if sound is not None:
-            samples = 1024
-            for index in range(seconds * 8000 // samples):
-                frame = av.AudioFrame(format="fltp", layout="mono", samples=samples)
-                frame.planes[0].update(bytes(4 * samples))
-                frame.sample_rate = 8000
-                frame.pts = index * samples
-                for packet in sound.encode(frame):
-                    container.mux(packet)
-            for packet in sound.encode():
-                container.mux(packet)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="video/mp4")
-
-
-def post_data(**overrides):
-    data = {
-        "reports-TOTAL_FORMS": "1",
-        "reports-INITIAL_FORMS": "0",
-        "reports-MIN_NUM_FORMS": "1",
-        "reports-MAX_NUM_FORMS": "20",
-        "reports-0-title": "机器人科普体验日走进校园",
-        "reports-0-outlet": "广州日报",
-        "reports-0-url": "https://example.com/news/1",
-        "participants": "120",
-        "basic_facts": SUMMARY,
-        "main_results": SUMMARY,
-        "highlights": SUMMARY,
-        "resources": SUMMARY,
-        "lessons": SUMMARY,
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture(autouse=True)
@@ -105,28 +48,9 @@ def national():
     return factories.user(roles.NATIONAL_MODERATORS)
 
 
-def make(owner, publish=True, mode="offline", title="广州青少年机器人科普体验日"):
-    with time_machine.travel(CREATED, tick=False):
-        return factories.activity(
-            owner=owner, publish=publish, mode=mode, title=title, start_at=START, end_at=END
-        )
-
-
 @pytest.fixture
 def page(owner):
     return make(owner)
-
-
-def url(page):
-    return f"/admin/nominations/{page.pk}/"
-
-
-def file_complete(client, page, photos=3, **overrides):
-    files = {
-        "photos": [png(f"p{i}.png") for i in range(photos)],
-        "participants_evidence": png("evidence.png"),
-    }
-    return client.post(url(page), {**post_data(**overrides), **files})
 
 
 # Videos: the 3-minute rule, read from the file ---------------------------------------------
@@ -225,9 +149,13 @@ def test_r33_participant_boundaries(owner, mode, count, ok):
         assert "participants" in form.errors
 
 
-def test_r33_help_text_says_which_rule_applies_to_both():
-    help_text = str(Nomination._meta.get_field("participants").help_text)
-    assert "线上线下活动满足线下标准（不少于50人）即可" in help_text
+def test_r33_r34_help_text_says_which_rule_applies_to_both_in_english():
+    """R34: the source string is English (zh_Hans comes from locale/), and it says which
+    rule an activity both online and offline follows."""
+    with translation.override("en"):
+        help_text = str(Nomination._meta.get_field("participants").help_text)
+    assert not any("\u4e00" <= char <= "\u9fff" for char in help_text)
+    assert "both online and offline follow the offline rule (at least 50)" in help_text
 
 
 def test_r33_summary_length_bounds(owner, page):

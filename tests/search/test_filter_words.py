@@ -24,6 +24,7 @@ from search.fields import FilterWordsField
 from search.filters import filter_word, filter_words, month_words, months_touching
 from search.segment import segment_query
 from tests import factories
+from tests.activities.nominating import complete_nomination
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +192,7 @@ def test_a_search_of_recommended_activities_finds_them_beyond_the_candidates(cli
     for _ in range(5):
         factories.activity(owner, publish=True, poster=image, title="陨石科普展", details=PLAIN)
     best = factories.activity(owner, publish=True, poster=image, title="陨石知识讲座")
-    Nomination.objects.create(page=best, is_complete=True)
+    complete_nomination(best)
     moderator = factories.user(roles.NATIONAL_MODERATORS)
     assert mark(Nomination.objects.filter(page=best), moderator, True) == 1
     assert "kpfrecommended1" in entry_of(best)[1].split()
