@@ -43,6 +43,33 @@ class MainlandMobileValidator:
 
 validate_mainland_mobile = MainlandMobileValidator()
 
+# What people write for a number to dial: digits, an international "+", the usual
+# separators and an extension (转 or #). Full-width forms are folded first.
+_DIALLABLE = re.compile(r"^\+?[0-9\s\-()]+((转|#|ext\.?)\s*[0-9]{1,6})?$", re.IGNORECASE)
+
+
+@deconstructible
+class ContactPhoneValidator:
+    """A contact phone (R13) someone can dial: a mobile, a landline with its area code, a
+    400/800 number or a foreign number; the public page links it as tel:."""
+
+    message = _("Enter a phone number people can dial, e.g. 010-63589000 or 13800138000.")
+    code = "invalid_phone"
+
+    def __call__(self, value):
+        text = unicodedata.normalize("NFKC", str(value or "")).strip()
+        # Control characters have their own message (activities.text), which says more.
+        text = "".join(char for char in text if unicodedata.category(char) != "Cc")
+        digits = sum(char.isdigit() for char in text)
+        if not _DIALLABLE.fullmatch(text) or not 5 <= digits <= 20:
+            raise ValidationError(self.message, code=self.code)
+
+    def __eq__(self, other):
+        return isinstance(other, ContactPhoneValidator)
+
+
+validate_contact_phone = ContactPhoneValidator()
+
 
 # Hangul fillers are letters to Unicode but render as nothing.
 _FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}

@@ -25,6 +25,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from accounts.validators import validate_contact_phone
 from home.compiled import CompiledQuery
 from home.references import kept
 from home.routing import FastRoutingMixin
@@ -324,7 +325,9 @@ class ActivityPage(FastRoutingMixin, Page):
         ),
     )
     contact_person = models.CharField(_("contact person"), max_length=50)
-    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=30, validators=[validate_contact_phone]
+    )
     contact_email = models.EmailField(_("contact email"), blank=True)
     highlights = models.TextField(
         _("highlights"),

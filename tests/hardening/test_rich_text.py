@@ -330,7 +330,6 @@ def marked_up(owner):
         audience=f"对象{MARKUP}",
         scientists=f"科学家{MARKUP}",
         contact_person="<i>王</i>",
-        contact_phone='1"><svg onload=alert(1)>',
         highlights=f"亮点{MARKUP}",
         address=f"地址{MARKUP}",
         participation_channel=f"渠道{MARKUP}",
@@ -339,6 +338,9 @@ def marked_up(owner):
     page.host_units.add(HostUnit(name=f"主办{MARKUP}"))
     revision = page.save_revision()
     revision.publish()
+    # The model refuses a phone nobody can dial (R13); a row stored before that rule, or
+    # written past the model, must still be escaped.
+    ActivityPage.objects.filter(pk=page.pk).update(contact_phone='1"><svg onload=alert(1)>')
     page.refresh_from_db()
     return page
 
