@@ -223,6 +223,9 @@ def test_r33_day_10_open_day_11_closed(client, owner, page):
     with time_machine.travel(day_11, tick=False):
         body = client.get(url(page)).content.decode()
         assert "closed at the end of 2026-09-25" in body
+        # What was filed stays readable to its submitter, without a form.
+        assert SUMMARY in body and "机器人科普体验日走进校园" in body
+        assert 'name="lessons"' not in body
         assert client.post(url(page), post_data(lessons=SUMMARY + "改")).status_code == 403
     assert Nomination.objects.get(page=page).lessons == SUMMARY
 
