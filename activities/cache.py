@@ -15,6 +15,7 @@ docs/performance.md explains the design and its figures.
 import collections
 import contextlib
 import contextvars
+import datetime
 import hashlib
 import logging
 import math
@@ -228,6 +229,34 @@ def _lagging_until(moment):
         until[0] = min(until[0], moment)
 
 
+def _changes_at(response, started):
+    """When the page in `response`, rendered from `started` on (a timestamp), next changes
+    with the clock alone (a timestamp), or None: an activity's own page when it starts or
+    ends, every other page (listings, search, API, feeds, home) when any activity does
+    (activities.listing)."""
+    from .listing import next_state_change
+
+    moment = datetime.datetime.fromtimestamp(started, datetime.UTC)
+    page = (getattr(response, "context_data", None) or {}).get("page")
+    if getattr(response, "page_cache_dependency", LISTING) != LISTING and hasattr(
+        page, "activity_state"
+    ):
+        change = next_change_of(page.start_at, page.end_at, moment)
+    else:
+        change = next_state_change(moment)
+    return None if change is None else change.timestamp()
+
+
+def next_change_of(start, end, moment):
+    """When an activity from `start` to `end` next changes state after `moment` (R17:
+    ongoing up to and including its end), or None."""
+    if start is not None and moment < start:
+        return start
+    if end is not None and moment <= end:
+        return end + datetime.timedelta(microseconds=1)
+    return None
+
+
 def current_version(name):
     """The token of one dependency, for other caches keyed on content (None if the cache
     is down)."""
@@ -384,15 +413,16 @@ class PageCacheMiddleware:
         if entry is not None:
             return self._replay(entry)
         early = _versions([SITE, LISTING])
+        started = time.time()
         response = self.get_response(request)
         if early is not None and _is_storable(request, response):
-            self._store(key, response)
+            self._store(key, response, started)
         else:
             response.headers.setdefault("X-Page-Cache", "skip")
         patch_vary_headers(response, ("Cookie",))
         return response
 
-    def _store(self, key, response):
+    def _store(self, key, response, started):
         dependency = getattr(response, "page_cache_dependency", LISTING)
         deps = [SITE, dependency]
         # Read before rendering (early, or by the page's serve()); memoised for the request.
@@ -400,11 +430,20 @@ class PageCacheMiddleware:
         if versions is None:
             response["X-Page-Cache"] = "skip"
             return
-        now = time.time()
         # A page rendered from counts or search results that lag a publication (recounted)
-        # is kept only until they would be recounted, not until the next publication.
-        lifetime = seconds()
+        # is kept only until they would be recounted, not until the next publication; and
+        # no page past the moment an activity it may show starts or ends (its state badge,
+        # the listing's order and counts): stored for five minutes, a detail page said 未开始
+        # for that long after the start.
         until = (_lags_until.get() or [math.inf])[0]
+        change = _changes_at(response, started)
+        if change is not None:
+            until = min(until, change)
+        now = time.time()
+        if until <= now:
+            response["X-Page-Cache"] = "skip"
+            return
+        lifetime = seconds()
         if until < math.inf:
             lifetime = min(lifetime, max(math.ceil(until - now), 1))
         entry = {
@@ -412,6 +451,8 @@ class PageCacheMiddleware:
             "versions": versions,
             "stored": now,
             "seconds": lifetime,
+            # To the instant: the cache's own expiry is in whole seconds.
+            "expires": min(now + lifetime, until),
             "content": response.content,
             "headers": [
                 (name, value)
@@ -429,6 +470,10 @@ class PageCacheMiddleware:
         return response
 
 
+def _expired(entry):
+    return time.time() >= entry.get("expires", math.inf)
+
+
 def _current_entry(key):
     """The stored page under `key` if every version it depends on is still current."""
     entry = hot.get(key)
@@ -436,7 +481,7 @@ def _current_entry(key):
         return entry
     generation = hot.generation
     entry = cache_get(key)
-    if entry is None:
+    if entry is None or _expired(entry):
         return None
     current = _versions(entry["deps"])
     if current is None or current != entry["versions"]:
@@ -489,7 +534,9 @@ class HotPages:
         # Pages also change with time alone (an activity starts or ends): no older than
         # the shared cache would keep them (or this page's own shorter lifetime).
         lifetime = min(entry.get("seconds", seconds()), seconds())
-        return entry if time.time() - entry.get("stored", 0) < lifetime else None
+        if _expired(entry) or time.time() - entry.get("stored", 0) >= lifetime:
+            return None
+        return entry
 
     def put(self, key, entry, generation):
         """Keeps `entry`, read and checked while `generation` was current: if a bump came

@@ -4,11 +4,12 @@ API, the feeds and the calendar export so they always agree."""
 import datetime
 import functools
 import hashlib
+import math
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -18,21 +19,23 @@ from django.db.models import (
     Max,
     Prefetch,
     Q,
+    Subquery,
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ValuesListIterable
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.models import Image
 
 from organizations.models import Organization, Region
+from search.segment import MAX_QUERY
 
 from . import renditions
 from .cache import LISTING as LISTING_DEPENDENCY
 from .cache import SITE as SITE_DEPENDENCY
-from .cache import recounted
+from .cache import Memory, cache_get, cache_set, current_version, recounted
 from .constants import NEVER_PUBLISHED, RANK_ID_SPAN, RANK_TOP, SEARCH_FILTERS
 from .models import ActivityIndexPage, ActivityPage, ActivityType
 from .states import ActivityState
@@ -62,7 +65,9 @@ class SortChoices:
 class ActivityFilterForm(forms.Form):
     """Bad values are not errors for visitors: an invalid field is simply not applied."""
 
-    q = forms.CharField(label=_("Keywords"), required=False, max_length=100, strip=True)
+    # Not max_length: a longer query was invalid, so dropped, and the search showed every
+    # activity under an empty box. It is cut instead (clean_q), as the box itself cuts it.
+    q = forms.CharField(label=_("Keywords"), required=False, strip=True)
     province = forms.ChoiceField(label=_("Province"), required=False)
     type = forms.ChoiceField(label=_("Activity type"), required=False)
     mode = forms.ChoiceField(
@@ -99,6 +104,9 @@ class ActivityFilterForm(forms.Form):
         super().__init__(data, *args, **kwargs)
         self.fields["province"].choices = [("", _("Any")), *province_choices()]
         self.fields["type"].choices = [("", _("Any")), *type_choices()]
+
+    def clean_q(self):
+        return self.cleaned_data["q"][:MAX_QUERY].strip()
 
     def clean_youth(self):
         return self.data.get("youth") in {"1", "true", "on", "yes"}
@@ -142,6 +150,68 @@ def public_activities():
     from home.routing import public
 
     return public(ActivityPage.objects.live())
+
+
+# An activity is ongoing up to and including its end (ActivityState.at): it has ended one
+# tick of the stored times later.
+_TICK = datetime.timedelta(microseconds=1)
+# A publication, a take-down or a change to the site replaces what is kept anyway.
+STATE_CHANGE_SECONDS = 3600
+_state_changes = Memory(8)
+
+
+def next_state_change(moment=None):
+    """The first moment after `moment` at which an activity changes state (R17): the
+    earliest start still to come or the tick after the earliest end not yet passed; None
+    when none will. Until then every segment of the listing and every state filter keeps
+    the same activities, so counts, kept search ids and cached pages made at `moment` stay
+    exact; counting them per minute, as before, dropped and miscounted rows for up to a
+    minute after an activity started or ended.
+
+    Kept per content version (a publication may bring an earlier one) in the shared cache
+    and in this process: the two index probes that find it run once per change, not per
+    request. Drafts count too: an extra change costs a recount, a missing one a wrong page."""
+    moment = moment or timezone.now()
+    version = current_version(LISTING_DEPENDENCY)
+    if version is None:
+        return _find_state_change(moment)
+    key = f"listing:state-change:{version}"
+    for kept in (_state_changes.get(key), cache_get(key)):
+        if kept is not None and kept["from"] <= moment and not _passed(kept["next"], moment):
+            _state_changes.put(key, kept)
+            return kept["next"]
+    found = _find_state_change(moment)
+    kept = {"from": moment, "next": found}
+    cache_set(key, kept, seconds_until(found, moment, STATE_CHANGE_SECONDS))
+    _state_changes.put(key, kept)
+    return found
+
+
+def _passed(change, moment):
+    return change is not None and change <= moment
+
+
+def _find_state_change(moment):
+    # One query of two LIMIT 1 probes, each on its date's index (activity_start and
+    # activity_end), whatever the number of activities. With no activity at all there is
+    # no row, and no change either.
+    activities = ActivityPage.objects.order_by()
+    starts = activities.filter(start_at__gt=moment).order_by("start_at").values("start_at")
+    ends = activities.filter(end_at__gte=moment).order_by("end_at").values("end_at")
+    probes = activities.annotate(start=Subquery(starts[:1]), end=Subquery(ends[:1]))
+    found = list(probes.values_list("start", "end")[:1])
+    if not found:
+        return None
+    start, end = found[0]
+    changes = [change for change in (start, end and end + _TICK) if change is not None]
+    return min(changes, default=None)
+
+
+def seconds_until(change, moment, longest):
+    """Whole seconds from `moment` until `change` (at least one), at most `longest`."""
+    if change is None:
+        return longest
+    return min(longest, max(math.ceil((change - moment).total_seconds()), 1))
 
 
 def navigation_queryset(values, root=None, moment=None):
@@ -235,6 +305,9 @@ def order(
             [("all", Q(newest_key__gte=NEVER_PUBLISHED), ("-newest_key", "-pk"))],
             count_key=count_key,
             navigation=navigation,
+            moment=moment,
+            # Only a state filter makes this count move with the clock.
+            timed=bool(state),
         )
     segments = [
         (ActivityState.ONGOING, Q(start_at__lte=moment, end_at__gte=moment), ("end_at", "pk")),
@@ -245,7 +318,7 @@ def order(
         states = [state]
     if states:
         segments = [segment for segment in segments if segment[0] in states]
-    return Segments(queryset, segments, count_key=count_key, navigation=navigation)
+    return Segments(queryset, segments, count_key=count_key, navigation=navigation, moment=moment)
 
 
 # An activity's dates as activity_span_newest (migration 0009) indexes them.
@@ -320,9 +393,20 @@ class Segments(OrderedResult):
     index. Counts and slices like a queryset, so Django's Paginator, the API's pagination
     and the calendar take it unchanged."""
 
-    COUNT_SECONDS = 60
+    # Counts are kept until the next publication or state change (their keys name both);
+    # this only bounds how long an unused one stays in the cache.
+    COUNT_SECONDS = STATE_CHANGE_SECONDS
 
-    def __init__(self, queryset, segments, transforms=(), count_key=None, navigation=None):
+    def __init__(
+        self,
+        queryset,
+        segments,
+        transforms=(),
+        count_key=None,
+        navigation=None,
+        moment=None,
+        timed=True,
+    ):
         self.queryset = queryset
         self.model = queryset.model
         self.segments = segments
@@ -331,18 +415,27 @@ class Segments(OrderedResult):
         # A callable giving the same activities through this table alone (navigation()),
         # or None when that cannot be said of them.
         self.navigation = navigation
+        # The moment the segments' conditions were written for, and whether their counts
+        # change with the clock (the state segments and filter do; "newest" alone not).
+        self.moment = moment or timezone.now()
+        self.timed = timed
         self._counts = None
         self._stale = False
 
-    def map(self, transform):
-        """The same segments with `transform` applied to each queryset read (e.g. joins)."""
+    def _copy(self, transforms):
         return Segments(
             self.queryset,
             self.segments,
-            (*self.transforms, transform),
+            transforms,
             self.count_key,
             self.navigation,
+            self.moment,
+            self.timed,
         )
+
+    def map(self, transform):
+        """The same segments with `transform` applied to each queryset read (e.g. joins)."""
+        return self._copy((*self.transforms, transform))
 
     def _part(self, condition, ordering):
         part = self.queryset.filter(condition).order_by(*ordering)
@@ -384,11 +477,15 @@ class Segments(OrderedResult):
         """The segment counts, kept per set of filters and content version (and for up to
         RECOUNT_SECONDS after a publication, activities.cache.recounted). While they lag,
         the total and deep pages may miss those seconds' publications; page 1 does not."""
+        if self.count_key is None:
+            return self._count()
+        change = next_state_change(self.moment) if self.timed else None
         names = [name for name, *_rest in self.segments]
-        keys = _count_keys(self.count_key, names)
+        keys = _count_keys(self.count_key, names, change)
         if keys is None:
             return self._count()
-        counts, self._stale = recounted(*keys, self._count, self.COUNT_SECONDS)
+        seconds = seconds_until(change, self.moment, self.COUNT_SECONDS)
+        counts, self._stale = recounted(*keys, self._count, seconds)
         return counts
 
     def _count(self):
@@ -453,7 +550,13 @@ class NewestWithin(Segments):
 
     def __init__(self, newest, within):
         super().__init__(
-            newest.queryset, newest.segments, newest.transforms, newest.count_key, newest.navigation
+            newest.queryset,
+            newest.segments,
+            newest.transforms,
+            newest.count_key,
+            newest.navigation,
+            newest.moment,
+            newest.timed,
         )
         self.within = within
 
@@ -479,13 +582,17 @@ class NewestWithin(Segments):
         return self._prefetched([rows[pk] for pk in ids if pk in rows])
 
 
-def _count_keys(identity, segment_names):
+def _count_keys(identity, segment_names, change=None):
     """Cache keys for the segment counts of one set of filters: the exact counts, valid
-    until publishing bumps the listing version (or for a minute, as activities start and
-    end), and the latest counted whatever the version."""
+    until publishing bumps the listing version or a change to the site (a view restriction
+    changes what is public) the site version, and the latest counted whatever the
+    versions. Both name the next state change (next_state_change): counts made before an
+    activity started or ended are never shown after it, not even while they are being
+    counted again, since the rows of each segment are read by them."""
     if identity is None:
         return None
-    return _kept_keys("listing:count", f"{identity}|{segment_names}", (LISTING_DEPENDENCY,))
+    raw = f"{identity}|{segment_names}|{change.isoformat() if change else '-'}"
+    return _kept_keys("listing:count", raw, (LISTING_DEPENDENCY, SITE_DEPENDENCY))
 
 
 def _kept_keys(prefix, raw, dependencies):
@@ -609,7 +716,7 @@ def search_ids(query, queryset=None, values=None, moment=None):
     return ranked_ids(queryset, query, MAX_SEARCH_HITS, groups)
 
 
-def kept_search_ids(identity, find, timed):
+def kept_search_ids(identity, find, timed, moment=None):
     """`find()` (search_ids for one query and set of filters named by `identity`), kept
     until a publication, a take-down or a change to the site bumps their versions, and
     then for up to RECOUNT_SECONDS more (activities.cache.recounted), as the listing's
@@ -619,14 +726,19 @@ def kept_search_ids(identity, find, timed):
     before the latest publication are checked against the live activities again
     (Ranked), so a taken-down activity never shows; one just published may be missing
     for those seconds. `timed` filters (a state) change as activities start and end: their
-    ids are kept a minute at most, and the page's rows are filtered at the moment anyway."""
+    ids are kept until the next state change (next_state_change), which their keys name."""
     seconds = getattr(settings, "SEARCH_IDS_SECONDS", 300)
-    keys = None
-    if seconds > 0:
-        keys = _kept_keys("search:ids", identity, (LISTING_DEPENDENCY, SITE_DEPENDENCY))
+    if seconds <= 0:
+        return find(), False
+    if timed:
+        moment = moment or timezone.now()
+        change = next_state_change(moment)
+        identity = f"{identity}|{change.isoformat() if change else '-'}"
+        seconds = seconds_until(change, moment, seconds)
+    keys = _kept_keys("search:ids", identity, (LISTING_DEPENDENCY, SITE_DEPENDENCY))
     if keys is None:
         return find(), False
-    return recounted(*keys, find, min(seconds, 60) if timed else seconds)
+    return recounted(*keys, find, seconds)
 
 
 def narrowing(values, moment):
@@ -724,6 +836,7 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
             repr((getattr(root, "pk", None), found)),
             lambda: search_ids(query, queryset, values, moment),
             timed="state" in values,
+            moment=moment,
         )
         if sort == SortChoices.RELEVANCE:
             queryset = by_ids(queryset, ids, kept=not lagging)
@@ -753,7 +866,13 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
 
 class ListingPaginator(Paginator):
     """Django's, except that a page is not cut at the count, which may lag the rows for a
-    few seconds after a publication (Segments); reading past the last row costs nothing."""
+    few seconds after a publication (Segments), reading past the last row costs nothing,
+    and no page past MAX_PAGE is offered (deep pages skip through an index: docs/
+    performance.md)."""
+
+    @functools.cached_property
+    def num_pages(self):
+        return min(Paginator.num_pages.func(self), MAX_PAGE)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -761,17 +880,31 @@ class ListingPaginator(Paginator):
         return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
 
+def page_number(params):
+    """The page asked for: 1 when none is, or what is given is not a number."""
+    value = str(params.get("page", "1")).strip()
+    try:
+        return int(value)
+    except ValueError:
+        # Digits too many for int() (Python's limit on their number) are still a number.
+        if value.lstrip("+-").isdecimal():
+            return 0 if value.startswith("-") else MAX_PAGE + 1
+        return 1
+
+
 def build(params, root=None, default_sort=SortChoices.START, moment=None):
     """The listing for a request's GET parameters: form, chips, page of cards, count."""
     queryset, form, values, sort = listing_queryset(params, root, default_sort, moment)
     query = values.get("q", "")
     paginator = ListingPaginator(with_card_data(queryset), PER_PAGE)
+    number = page_number(params)
     try:
-        number = int(params.get("page", 1))
-    except (TypeError, ValueError):
-        number = 1
-    number = min(max(number, 1), max(paginator.num_pages, 1), MAX_PAGE)
-    page = paginator.page(number)
+        # A page past the last (or before the first) is not found, as with Django's own
+        # views: answering with another page under its number gave search engines and
+        # scrapers endless copies of the last page. Page 1 of nothing is an empty page.
+        page = paginator.page(number)
+    except InvalidPage as error:
+        raise Http404(str(error)) from error
     return {
         "filter_form": form,
         "filters": values,

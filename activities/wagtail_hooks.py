@@ -127,8 +127,6 @@ def warn_after_edit(request, page):
     _warn(request, page)
 
 
-
-
 # After Wagtail's own "page" link type (order 0), which this replaces.
 @hooks.register("register_rich_text_features", order=100)
 def link_only_public_pages(features):

@@ -14,6 +14,7 @@ visitor cannot search for them.
 """
 
 import re
+import unicodedata
 
 PREFIX = "kpf"
 _NOT_WORD = re.compile(r"[^0-9a-z]")
@@ -36,11 +37,35 @@ def filter_words(filters):
 
 
 def object_words(values, filters, dates, zone):
-    """Every filter word of an object whose column values (by attname) are `values`:
-    `filters` maps a filter's name to an attname, `dates` names the start and the end."""
+    """Every word indexed beside the title of an object whose column values (by attname)
+    are `values`: its filter words (`filters` maps a filter's name to an attname, `dates`
+    names the start and the end) and its title's characters (title_characters)."""
     words = filter_words({name: values.get(attname) for name, attname in filters.items()})
     start, end = dates
-    return words + month_words(values.get(start), values.get(end), zone)
+    words += month_words(values.get(start), values.get(end), zone)
+    return words + title_characters(values.get("title"))
+
+
+# Chinese characters (CJK Unified Ideographs and Extension A), after NFKC.
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def title_characters(title):
+    """Each Chinese character of `title` and each pair of neighbouring ones, once.
+
+    The index holds jieba's words, and a query finds a word only where jieba cut the text
+    the same way: 人 was not found in 机器人 (cut 机器/机器人), nor 线上 in 在线上举办 (cut
+    在线/上). Beside the title these make every one- or two-character query word (the
+    words a query is cut into are mostly such) match any title containing it. Unboosted
+    like the filter words, a title's own words still rank first. Titles only: the details'
+    characters would triple their entries (docs/search.md)."""
+    found = {}
+    for run in _HAN_RUN.findall(unicodedata.normalize("NFKC", title or "")):
+        for index, char in enumerate(run):
+            found[char] = None
+            if index + 1 < len(run):
+                found[run[index : index + 2]] = None
+    return list(found)
 
 
 def is_filter_word(word):

@@ -8,6 +8,7 @@ words, which every database backend tokenises the same way.
 import logging
 import re
 import threading
+import unicodedata
 
 import jieba
 from django.utils.html import strip_tags
@@ -59,9 +60,12 @@ def load():
 
 def words(text, limit=MAX_TEXT):
     """Search words of `text`: jieba's search-engine mode (a long word also yields its
-    shorter dictionary words), punctuation dropped, Latin words lower-cased."""
+    shorter dictionary words), punctuation dropped, Latin words lower-cased. Full-width
+    letters and digits (２０２６, ＡＩ) and other compatibility forms become their plain
+    forms first (NFKC), on both sides: a query typed with a Chinese input method's
+    full-width digits found nothing."""
     load()
-    text = (text or "")[:limit]
+    text = unicodedata.normalize("NFKC", (text or "")[:limit])
     return [token.strip().lower() for token in jieba.cut_for_search(text) if _WORD.search(token)]
 
 

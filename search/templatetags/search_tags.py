@@ -20,7 +20,16 @@ def _pattern(query):
     )
     if not terms:
         return None
-    return re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+    return re.compile("|".join(_either_width(term) for term in terms), re.IGNORECASE)
+
+
+def _either_width(term):
+    """`term` as a pattern that also matches its full-width form: the query's words are
+    normalised (search.segment.words), the text shown is not."""
+    return "".join(
+        f"[{re.escape(char)}{chr(ord(char) + 0xFEE0)}]" if "!" <= char <= "~" else re.escape(char)
+        for char in term
+    )
 
 
 @register.filter

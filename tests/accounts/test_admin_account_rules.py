@@ -69,9 +69,7 @@ def test_a_superuser_still_acts_on_superusers(client, root):
     assert not other_root.is_active
 
 
-def test_the_province_moderator_role_goes_only_to_accounts_with_a_province(
-    client, administrator
-):
+def test_the_province_moderator_role_goes_only_to_accounts_with_a_province(client, administrator):
     with_province = factories.submitter(real_name="有省份的人", province="440000")
     without = factories.submitter(real_name="没有省份的人")
     moderators = Group.objects.get(name=roles.PROVINCE_MODERATORS)

@@ -486,7 +486,9 @@ def test_hostile_parameters_never_break_an_endpoint(client, seeded):
     for params in HOSTILE:
         for url in lenient:
             response = client.get(url, params)
-            assert response.status_code == 200, (url, params)
+            # The HTML listing has no page before the first (R28; the API pages by offset).
+            expected = 404 if url == "/activities/" and "page" in params else 200
+            assert response.status_code == expected, (url, params)
         for url in strict:
             response = client.get(url, params)
             assert response.status_code in {200, 400}, (url, params)
@@ -522,7 +524,8 @@ def test_hostile_parameters_never_break_an_endpoint(client, seeded):
 
     data = _api(client, {"limit": "100000"})
     assert len(data["items"]) == 6
-    assert _api(client, {"q": "x" * 10_000})["meta"]["total_count"] == 6
+    # Cut to the box's 100 characters and searched, not dropped for every activity (R29).
+    assert _api(client, {"q": "x" * 10_000})["meta"]["total_count"] == 0
 
 
 # Query count ---------------------------------------------------------------------------
