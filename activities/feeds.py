@@ -79,9 +79,13 @@ class LatestActivitiesFeed(Feed):
         return page.get_full_url(page._feed_request)
 
     def item_guid(self, page):
-        return page.get_full_url(page._feed_request)
+        # Stable for the activity's life: its URL follows its slug, which an edit may change,
+        # and a reader would then show the same activity twice.
+        host = page._feed_request.get_host().split(":")[0]
+        year = page.first_published_at.year if page.first_published_at else 2026
+        return f"tag:{host},{year}:activity-{page.pk}"
 
-    item_guid_is_permalink = True
+    item_guid_is_permalink = False
 
     def item_description(self, page):
         # RSS descriptions and Atom summaries are HTML to feed readers: what a submitter
