@@ -70,6 +70,22 @@ class ContactPhoneValidator:
 
 validate_contact_phone = ContactPhoneValidator()
 
+_EXTENSION = re.compile(r"(?:转|#|ext\.?)\s*([0-9]{1,6})$", re.IGNORECASE)
+
+
+def tel_uri(value):
+    """The tel: link (RFC 3966) of a diallable contact phone, or "" for text no phone can
+    dial (stored before the rule): digits and a leading "+", the extension as ;ext=."""
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    try:
+        validate_contact_phone(text)
+    except ValidationError:
+        return ""
+    extension = _EXTENSION.search(text)
+    number = text[: extension.start()] if extension else text
+    digits = ("+" if number.startswith("+") else "") + re.sub(r"\D", "", number)
+    return f"tel:{digits}" + (f";ext={extension.group(1)}" if extension else "")
+
 
 # Hangul fillers are letters to Unicode but render as nothing.
 _FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}

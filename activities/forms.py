@@ -132,7 +132,9 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         if self.is_submission:
             parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
             errors = self.instance.submission_errors(
-                site=parent.get_site() if parent else None, start_at=cleaned.get("start_at")
+                site=parent.get_site() if parent else None,
+                start_at=cleaned.get("start_at"),
+                contact_phone=cleaned.get("contact_phone"),
             )
             for field, messages in errors.items():
                 for message in messages:

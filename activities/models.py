@@ -25,7 +25,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from accounts.validators import validate_contact_phone
+from accounts.validators import tel_uri, validate_contact_phone
 from home.compiled import CompiledQuery
 from home.references import kept
 from home.routing import FastRoutingMixin
@@ -325,9 +325,9 @@ class ActivityPage(FastRoutingMixin, Page):
         ),
     )
     contact_person = models.CharField(_("contact person"), max_length=50)
-    contact_phone = models.CharField(
-        _("contact phone"), max_length=30, validators=[validate_contact_phone]
-    )
+    # Checked on submission (submission_errors), not on every save: a revision stored
+    # before the rule must still publish when approved or put back.
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
     contact_email = models.EmailField(_("contact email"), blank=True)
     highlights = models.TextField(
         _("highlights"),
@@ -718,10 +718,10 @@ class ActivityPage(FastRoutingMixin, Page):
 
     # Submission rules (R8, R15) -----------------------------------------------------------
 
-    def submission_errors(self, moment=None, site=None, start_at=None):
+    def submission_errors(self, moment=None, site=None, start_at=None, contact_phone=None):
         """What stops this activity from being submitted now, by field. Checked when the
         editor submits and when a workflow starts, so every path shares it. The editor
-        passes the start it is about to save."""
+        passes the start and the phone it is about to save."""
         from home.models import CampaignSettings
 
         moment = moment or timezone.now()
@@ -731,6 +731,12 @@ class ActivityPage(FastRoutingMixin, Page):
             errors["start_at"] = [
                 _("The start must be later than now: submit activities before they take place.")
             ]
+        contact_phone = self.contact_phone if contact_phone is None else contact_phone
+        if contact_phone:
+            try:
+                validate_contact_phone(contact_phone)
+            except ValidationError as error:
+                errors["contact_phone"] = error.messages
         site = site or (self.get_site() if self.pk else None)
         if site is not None:
             campaign = CampaignSettings.for_site(site)
@@ -924,6 +930,10 @@ class ActivityPage(FastRoutingMixin, Page):
         if not (self.live and self.live_revision_id):
             return self._read_units()
         return kept(f"units:{self.pk}:{self.live_revision_id}", self._read_units)
+
+    @property
+    def contact_phone_uri(self):
+        return tel_uri(self.contact_phone)
 
     def action_categories(self):
         """The names of its joint-action and special-action categories (R11, R30), kept per

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_contact_phone
+
 from .models import Organization
 from .widgets import CascadingRegionFormMixin, RegionSelect
 
@@ -38,6 +40,8 @@ class OnboardingForm(CascadingRegionFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("contact_person", "contact_phone"):
             self.fields[name].required = True
+        # On the request only: entries already in the library keep what they hold.
+        self.fields["contact_phone"].validators.append(validate_contact_phone)
 
     def save(self, requested_by, commit=True):
         organization = super().save(commit=False)

@@ -3,8 +3,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.validators import validate_contact_phone
-
 # Province-level units whose districts act as "municipal associations" (市科协) per the guide.
 MUNICIPALITY_CODES = frozenset({"110000", "120000", "310000", "500000"})
 
@@ -117,9 +115,7 @@ class Organization(models.Model):
         db_index=True,
     )
     contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(
-        _("contact phone"), max_length=30, blank=True, validators=[validate_contact_phone]
-    )
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -1,11 +1,15 @@
-"""R13, R4: a contact phone is a number someone can dial (the public page links it as tel:),
-on an activity in the editor and on an onboarding request; what was typed comes back."""
+"""R13, R4: a contact phone is a number someone can dial (the public page links it as tel:):
+an activity is not submitted without one, an onboarding request is not sent without one,
+and what was typed comes back. A draft may hold anything meanwhile, and a revision stored
+before the rule still publishes when it is approved or put back."""
 
 import datetime
 
 import pytest
 import time_machine
+from wagtail.models import WorkflowState
 
+from activities.models import ActivityPage
 from tests import factories
 
 from .editor import ADD_URL, editor_data
@@ -30,26 +34,41 @@ def campaign_open():
         yield
 
 
-def save_draft(client, phone):
+def post(client, phone, action="action-submit"):
     owner = factories.submitter()
     client.force_login(owner)
-    data = editor_data(factories.poster(owner), factories.channel(), None, contact_phone=phone)
+    data = editor_data(factories.poster(owner), factories.channel(), action, contact_phone=phone)
     return client.post(ADD_URL.format(index=factories.index().pk), data)
 
 
 @pytest.mark.parametrize("phone", DIALLABLE)
-def test_an_activity_takes_a_number_people_dial(client, phone):
-    response = save_draft(client, phone)
+def test_an_activity_is_submitted_with_a_number_people_dial(client, phone):
+    response = post(client, phone)
     assert response.status_code == 302, response.context["form"].errors
+    page = ActivityPage.objects.get(title="广州青少年机器人科普体验日")
+    assert page.current_workflow_state is not None
 
 
 @pytest.mark.parametrize("phone", NOT_DIALLABLE)
-def test_an_activity_refuses_a_phone_nobody_can_dial(client, phone):
-    response = save_draft(client, phone)
+def test_an_activity_is_not_submitted_with_a_phone_nobody_can_dial(client, phone):
+    response = post(client, phone)
     assert response.status_code == 200
     form = response.context["form"]
     assert "contact_phone" in form.errors
     assert form["title"].value() == "广州青少年机器人科普体验日"  # nothing typed is lost
+    assert not WorkflowState.objects.exists()
+
+
+def test_a_draft_keeps_any_phone_until_it_is_submitted(client):
+    assert post(client, "请致电王老师", action=None).status_code == 302
+
+
+def test_a_revision_stored_before_the_rule_still_publishes(client):
+    page = factories.activity(publish=True, title="规则之前的活动")
+    ActivityPage.objects.filter(pk=page.pk).update(contact_phone="王老师 办公室电话")
+    page = ActivityPage.objects.get(pk=page.pk)
+    page.save_revision().publish()  # as the last approval or a put-back does
+    assert ActivityPage.objects.get(pk=page.pk).contact_phone == "王老师 办公室电话"
 
 
 @pytest.mark.parametrize(("phone", "accepted"), [("020-87654321", True), ("请找王老师", False)])
@@ -69,3 +88,23 @@ def test_an_onboarding_request_checks_its_phone(client, phone, accepted):
     assert (response.status_code == 302) is accepted
     if not accepted:
         assert "contact_phone" in response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    ("phone", "href"),
+    [
+        ("(020)12345678转123", 'href="tel:02012345678;ext=123"'),
+        ("０２０－８８８８８８８８", 'href="tel:02088888888"'),
+        ("+86 10 6358 9000", 'href="tel:+861063589000"'),
+    ],
+)
+def test_the_public_page_links_a_number_a_phone_can_dial(client, phone, href):
+    page = factories.activity(publish=True, contact_phone=phone)
+    assert href in client.get(page.url).content.decode()
+
+
+def test_text_stored_before_the_rule_is_shown_without_a_link(client):
+    page = factories.activity(publish=True)
+    ActivityPage.objects.filter(pk=page.pk).update(contact_phone="王老师 办公室电话")
+    html = client.get(page.url).content.decode()
+    assert "王老师 办公室电话" in html and 'href="tel:' not in html
