@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction, RoleForm
 from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulkAction
+from wagtail.users.views.users import UserFilterSet
 
 from . import roles
 from .user_search import matching_users
@@ -21,9 +22,16 @@ class AccountBulkActionMixin:
         return super().check_perm(obj)
 
     def get_all_objects_in_listing_query(self, parent_id):
-        # "Select all" after a search acts on what the listing found (accounts.viewsets).
+        # "Select all" acts on what the listing shows: its filters (group, active, ...) as
+        # Wagtail's listing applies them, then its search (accounts.viewsets).
         users = self.model.objects.all()
-        if query := self.request.GET.get("q"):
+        query = self.request.GET.get("q")
+        filters = UserFilterSet(
+            self.request.GET, queryset=users, request=self.request, is_searching=bool(query)
+        )
+        if filters.is_valid():
+            users = filters.filter_queryset(users)
+        if query:
             users = matching_users(users, query)
         return users.values_list("pk", flat=True)
 

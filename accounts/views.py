@@ -1,3 +1,5 @@
+import logging
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import login
@@ -42,6 +44,8 @@ class AccountView(wagtail_account.AccountView):
         ]
 
 
+logger = logging.getLogger(__name__)
+
 REGISTRATION_WINDOW_SECONDS = 60 * 60
 
 
@@ -56,6 +60,11 @@ def registration_throttled(request):
     except ValueError:  # expired between add and incr
         cache.set(key, 1, REGISTRATION_WINDOW_SECONDS)
         attempts = 1
+    if attempts is None:
+        # The shared cache is down (django-redis answers None, ignoring the error): people
+        # can still register; only the limit is off until it is back.
+        logger.warning("registration limit: the cache did not answer")
+        return False
     return attempts > settings.REGISTRATION_ATTEMPTS_PER_HOUR
 
 

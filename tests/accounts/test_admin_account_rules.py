@@ -96,6 +96,21 @@ def test_select_all_after_a_search_acts_on_what_was_found(client, administrator)
     assert missed.is_active
 
 
+def test_select_all_in_a_filtered_listing_acts_only_on_what_it_shows(client, administrator):
+    submitter = factories.submitter(real_name="发布者")
+    moderator = factories.user(roles.NATIONAL_MODERATORS, real_name="全国审核员")
+    submitters = Group.objects.get(name=roles.SUBMITTERS)
+    client.post(
+        f"/admin/bulk/accounts/user/set_active_state/?id=all&group={submitters.pk}"
+        "&next=/admin/users/",
+        {"mark_as_active": "False"},
+    )
+    submitter.refresh_from_db()
+    moderator.refresh_from_db()
+    assert not submitter.is_active
+    assert moderator.is_active
+
+
 # --- One province per province moderator (R2, R20) ---------------------------------------
 
 
@@ -238,3 +253,26 @@ def test_the_english_registration_form_capitalises_its_labels(client):
     client.cookies["django_language"] = "en"
     html = client.get("/accounts/register/").content.decode()
     assert "Mobile number" in html
+
+
+def test_registration_works_while_the_shared_cache_is_down(client, settings):
+    """django-redis answers None instead of raising when Redis is unreachable: the limit is
+    off meanwhile, registration is not (it was a 500)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
+        }
+    }
+    response = client.post(
+        "/accounts/register/",
+        {
+            "phone": "13700000099",
+            "real_name": "新用户",
+            "password1": "a-strong-pass-2026",
+            "password2": "a-strong-pass-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(phone="13700000099").exists()
