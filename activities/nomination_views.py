@@ -296,7 +296,8 @@ def mark(nominations, user, recommended, note=""):
     note = note or ""
     with transaction.atomic():
         # The submitter's form locks the same rows: material cannot change while judged.
-        ids = list(nominations.select_for_update().values_list("pk", flat=True))
+        # In one order, so two bulk marks at once wait for each other instead of deadlocking.
+        ids = list(nominations.select_for_update().order_by("pk").values_list("pk", flat=True))
         chosen = list(
             Nomination.objects.filter(pk__in=ids)
             .select_related("page")
@@ -458,7 +459,10 @@ def nomination_video_view(request, page_id, video_id):
     page = get_object_or_404(ActivityPage, pk=page_id)
     if not can_see(request.user, page):
         return HttpResponseForbidden(
-            _("Only the activity's submitter and the national moderators can see its videos.")
+            _(
+                "Only the activity's submitter, the national moderators and the "
+                "administrators can see its videos."
+            )
         )
     video = get_object_or_404(NominationVideo, pk=video_id, nomination__page=page)
     name = video.file.name
