@@ -605,9 +605,11 @@ class HotPages:
             except Exception:
                 logger.warning("page cache: bump channel lost; in-process layer off", exc_info=True)
             finally:
-                if self._run is run:  # a stopped listener leaves its successor's flag alone
+                # A stopped listener leaves its successor alone: stop() emptied the layer
+                # already, and what its successor kept since was checked under it.
+                if self._run is run:
                     self._listening.clear()
-                self.invalidate(announce=False)
+                    self.invalidate(announce=False)
                 if pubsub is not None:
                     with contextlib.suppress(Exception):
                         pubsub.close()

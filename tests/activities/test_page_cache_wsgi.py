@@ -269,3 +269,15 @@ def test_without_redis_the_layer_is_off(app):
     get(app, "/activities/")
     get(app, "/activities/")
     assert not hot.enabled() and not hot._entries
+
+
+@needs_redis
+def test_a_stopped_listener_leaves_its_successors_pages_alone(redis_cache):
+    """The listener stopped last (its thread ends within a second of stop()) used to empty
+    the layer as it ended, taking the pages its successor had kept since."""
+    assert _wait_for(hot.enabled)
+    hot.stop()
+    assert _wait_for(hot.enabled)  # a new listener
+    hot.put("key", {"stored": time.time()}, hot.generation)
+    time.sleep(1.5)  # the old one has ended by now
+    assert hot.get("key") is not None
