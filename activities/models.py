@@ -1124,13 +1124,14 @@ def qr_svg(url):
     return mark_safe(svg)  # noqa: S308 - generated SVG, no user markup
 
 
-def poster_problems(image):
-    """Why an image cannot be a poster (R12); empty when it can."""
+def image_rule_problems(image, wording):
+    """Why `image` breaks the poster's limits (R12: format, size, short side), in
+    `wording`'s messages ("format", "size", "pixels"); empty when it does not."""
     problems = []
     name = (image.file.name or "").lower()
     extension = name.rsplit(".", 1)[-1] if "." in name else ""
     if extension not in POSTER_FORMATS:
-        problems.append(_("The poster must be a JPEG, PNG or WebP image."))
+        problems.append(wording["format"])
     size = image.file_size
     if size is None:
         try:
@@ -1138,18 +1139,27 @@ def poster_problems(image):
         except (OSError, ValueError):
             size = None
     if size is not None and size > POSTER_MAX_BYTES:
-        problems.append(
-            _("The poster is %(size).1f MB; at most 10 MB is allowed.") % {"size": size / 2**20}
-        )
+        problems.append(wording["size"] % {"size": size / 2**20})
     if min(image.width or 0, image.height or 0) < POSTER_MIN_SIDE:
         problems.append(
-            _(
-                "The poster is %(width)d×%(height)d pixels; its short side must be at least "
-                "%(min)d pixels."
-            )
+            wording["pixels"]
             % {"width": image.width or 0, "height": image.height or 0, "min": POSTER_MIN_SIDE}
         )
     return problems
+
+
+POSTER_WORDING = {
+    "format": _("The poster must be a JPEG, PNG or WebP image."),
+    "size": _("The poster is %(size).1f MB; at most 10 MB is allowed."),
+    "pixels": _(
+        "The poster is %(width)d×%(height)d pixels; its short side must be at least %(min)d pixels."
+    ),
+}
+
+
+def poster_problems(image):
+    """Why an image cannot be a poster (R12); empty when it can."""
+    return image_rule_problems(image, POSTER_WORDING)
 
 
 class ActivityUnit(Orderable):

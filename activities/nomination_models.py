@@ -10,8 +10,7 @@ from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .constants import POSTER_FORMATS, POSTER_MAX_BYTES, POSTER_MIN_SIDE
-from .models import ActivityPage, http_url_or_empty, validate_http_url
+from .models import ActivityPage, http_url_or_empty, image_rule_problems, validate_http_url
 
 MIN_PHOTOS = 3
 MAX_PHOTOS = 10
@@ -45,32 +44,18 @@ def required_participants(mode):
     return MIN_OFFLINE_PARTICIPANTS
 
 
+PHOTO_WORDING = {
+    "format": _("Photos must be JPEG, PNG or WebP images."),
+    "size": _("The photo is %(size).1f MB; at most 10 MB is allowed."),
+    "pixels": _(
+        "The photo is %(width)d×%(height)d pixels; its short side must be at least %(min)d pixels."
+    ),
+}
+
+
 def photo_problems(image):
-    """Why an image cannot be a nomination photo: the poster's limits (R12: format, size,
-    short side), worded for photos."""
-    problems = []
-    name = (image.file.name or "").lower()
-    if name.rsplit(".", 1)[-1] not in POSTER_FORMATS:
-        problems.append(_("Photos must be JPEG, PNG or WebP images."))
-    size = image.file_size
-    if size is None:
-        try:
-            size = image.file.size
-        except (OSError, ValueError):
-            size = None
-    if size is not None and size > POSTER_MAX_BYTES:
-        problems.append(
-            _("The photo is %(size).1f MB; at most 10 MB is allowed.") % {"size": size / 2**20}
-        )
-    if min(image.width or 0, image.height or 0) < POSTER_MIN_SIDE:
-        problems.append(
-            _(
-                "The photo is %(width)d×%(height)d pixels; its short side must be at least "
-                "%(min)d pixels."
-            )
-            % {"width": image.width or 0, "height": image.height or 0, "min": POSTER_MIN_SIDE}
-        )
-    return problems
+    """Why an image cannot be a nomination photo: the poster's limits, worded for photos."""
+    return image_rule_problems(image, PHOTO_WORDING)
 
 
 def storage_name(original):
