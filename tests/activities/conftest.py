@@ -1,6 +1,7 @@
 import pytest
 from bs4 import BeautifulSoup
 
+from accounts import roles
 from tests import factories
 
 from .editor import ADD_URL
@@ -15,6 +16,20 @@ def titles(response):
 @pytest.fixture
 def owner():
     return factories.submitter()
+
+
+@pytest.fixture
+def national():
+    return factories.user(roles.NATIONAL_MODERATORS)
+
+
+@pytest.fixture
+def page(owner):
+    """An approved activity of `owner` that ended on 2026-09-15, for its supplementary
+    information (tests/activities/nominating.py)."""
+    from .nominating import make
+
+    return make(owner)
 
 
 @pytest.fixture

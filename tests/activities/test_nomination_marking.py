@@ -20,29 +20,14 @@ from activities.models import ActivityPage
 from activities.nomination_models import Nomination, NominationPhoto
 from tests import factories
 
-from .nominating import AFTER_END, file_complete, make, png, stored_post_data, url
+from .nominating import AFTER_END, file_complete, png, stored_post_data, url
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner():
-    return factories.submitter()
-
-
-@pytest.fixture
-def national():
-    return factories.user(roles.NATIONAL_MODERATORS)
-
-
-@pytest.fixture
 def superuser():
     return factories.user(is_superuser=True)
-
-
-@pytest.fixture
-def page(owner):
-    return make(owner)
 
 
 @pytest.fixture

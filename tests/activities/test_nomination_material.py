@@ -42,16 +42,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner():
-    return factories.submitter()
-
-
-@pytest.fixture
-def page(owner):
-    return make(owner)
-
-
-@pytest.fixture
 def filed(client, owner, page):
     """A complete nomination filed through the form, with one video."""
     client.force_login(owner)

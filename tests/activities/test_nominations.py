@@ -38,21 +38,6 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
-@pytest.fixture
-def owner():
-    return factories.submitter()
-
-
-@pytest.fixture
-def national():
-    return factories.user(roles.NATIONAL_MODERATORS)
-
-
-@pytest.fixture
-def page(owner):
-    return make(owner)
-
-
 # Videos: the 3-minute rule, read from the file ---------------------------------------------
 
 

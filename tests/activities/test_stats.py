@@ -34,16 +34,6 @@ def at(year, month, day, hour=10, minute=0):
 
 
 @pytest.fixture
-def owner():
-    return factories.submitter()
-
-
-@pytest.fixture
-def national():
-    return factories.user(roles.NATIONAL_MODERATORS)
-
-
-@pytest.fixture
 def seeded(owner, national):
     """Five approved 2026 activities (A–E) and seven that must not count."""
     image = factories.poster(owner)
