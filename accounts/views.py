@@ -1,3 +1,4 @@
+import ipaddress
 import logging
 
 from django import forms
@@ -49,11 +50,25 @@ logger = logging.getLogger(__name__)
 REGISTRATION_WINDOW_SECONDS = 60 * 60
 
 
+def client_network(address):
+    """What one client controls: its IPv4 address, or its IPv6 /64 (a host picks any
+    address in its /64, which would otherwise be a fresh limit per attempt)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def registration_throttled(request):
     """Counts this client's registration attempts in the last hour. The form says whether a
     number is registered, as it must for a person typing theirs; the limit keeps that from
     becoming a way to list who has an account (R1)."""
-    key = f"registration-attempts:{client_ip(request)}"
+    key = f"registration-attempts:{client_network(client_ip(request))}"
     cache.add(key, 0, REGISTRATION_WINDOW_SECONDS)
     try:
         attempts = cache.incr(key)

@@ -276,3 +276,16 @@ def test_registration_works_while_the_shared_cache_is_down(client, settings):
     )
     assert response.status_code == 302
     assert User.objects.filter(phone="13700000099").exists()
+
+
+@override_settings(REGISTRATION_ATTEMPTS_PER_HOUR=2)
+def test_the_registration_limit_counts_an_ipv6_client_by_its_network(client):
+    """A host picks any address in its /64: each new address must not bring a new limit."""
+    data = {"phone": "13700000077", "real_name": "试探", "password1": "", "password2": ""}
+    statuses = [
+        client.post("/accounts/register/", data, REMOTE_ADDR=f"2001:db8:1:2::{host:x}").status_code
+        for host in range(1, 4)
+    ]
+    assert statuses == [200, 200, 429]
+    elsewhere = client.post("/accounts/register/", data, REMOTE_ADDR="2001:db8:1:3::1")
+    assert elsewhere.status_code == 200
