@@ -1,7 +1,14 @@
+import os
+import uuid
+
 import pytest
 from bs4 import BeautifulSoup
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 
 from accounts import roles
+from activities.cache import PageCacheApplication, hot
 from tests import factories
 
 from .editor import ADD_URL
@@ -48,3 +55,45 @@ def submitter(client):
 @pytest.fixture
 def add_url():
     return ADD_URL.format(index=factories.index().pk)
+
+
+# Page-cache fixtures shared by test_page_cache_wsgi and test_state_changes ---------------
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture
+def app(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    django_app = WSGIHandler()
+    calls = []
+
+    def counting(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return django_app(environ, start_response)
+
+    # As Django's test client does: the test's transaction must outlive each request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        wrapped = PageCacheApplication(counting)
+        wrapped.calls = calls
+        yield wrapped
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def redis_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    hot.stop()
+    yield
+    hot.stop()

@@ -5,42 +5,18 @@ is not a current hit goes to Django unchanged (R27, R31)."""
 import logging
 import os
 import time
-import uuid
 from unittest import mock
 
 import pytest
-from django.core import signals
-from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
 from django.test import RequestFactory
 
 from activities import cache as page_cache
-from activities.cache import PageCacheApplication, hot
+from activities.cache import hot
 from tests import factories
 
+from .conftest import REDIS_URL
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def app(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    django_app = WSGIHandler()
-    calls = []
-
-    def counting(environ, start_response):
-        calls.append(environ["PATH_INFO"])
-        return django_app(environ, start_response)
-
-    # As Django's test client does: the test's transaction must outlive each request.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        wrapped = PageCacheApplication(counting)
-        wrapped.calls = calls
-        yield wrapped
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 def get(app, path, method="GET", **headers):
@@ -146,8 +122,6 @@ def test_a_failing_fast_path_falls_back_to_django(app, monkeypatch):
 
 # The in-process layer (HotPages) ------------------------------------------------------
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
 
 def _redis_answers():
     try:
@@ -162,21 +136,6 @@ needs_redis = pytest.mark.skipif(
     not _redis_answers() and not os.environ.get("CI"),
     reason=f"Redis not reachable at {REDIS_URL}: the in-process layer needs it",
 )
-
-
-@pytest.fixture
-def redis_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
-        }
-    }
-    hot.stop()
-    yield
-    hot.stop()
 
 
 def _wait_for(condition, seconds=3.0):

@@ -8,7 +8,6 @@ showed two, and the default listing dropped the activity from every page. The pa
 kept a detail page's 未开始, and the API's "upcoming", for five minutes after the start."""
 
 import datetime
-import uuid
 from unittest import mock
 
 import pytest
@@ -171,44 +170,15 @@ def test_cached_pages_are_kept_no_longer_than_until_an_activity_they_show_starts
 
 
 @pytest.fixture
-def hot_layer(settings):
+def hot_layer(redis_cache, app):
     """The production path: hits answered before Django (PageCacheApplication) from the
     shared cache (Redis) and from this process's memory (HotPages)."""
-    from django.core import signals
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.db import close_old_connections
+    from activities.cache import hot
 
-    from activities.cache import PageCacheApplication, hot
+    from .test_page_cache_wsgi import _wait_for
 
-    from .test_page_cache_wsgi import REDIS_URL, _wait_for
-
-    settings.PAGE_CACHE_SECONDS = 300
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
-        }
-    }
-    hot.stop()
-    django_app = WSGIHandler()
-    calls = []
-
-    def counting(environ, start_response):
-        calls.append(environ["PATH_INFO"])
-        return django_app(environ, start_response)
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        assert _wait_for(hot.enabled), "the bump channel subscription did not start"
-        wrapped = PageCacheApplication(counting)
-        wrapped.calls = calls
-        yield wrapped
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-        hot.stop()
+    assert _wait_for(hot.enabled), "the bump channel subscription did not start"
+    return app
 
 
 @needs_redis

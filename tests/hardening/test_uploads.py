@@ -30,6 +30,7 @@ from wagtail.models import Collection
 from activities.nomination_models import Nomination, video_problems
 from activities.posters import make_poster
 from tests import factories
+from tests.activities.nominating import post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -384,28 +385,6 @@ def test_multiple_document_upload_refuses_a_disguised_program(admin_client, coll
 
 # Nomination photos and videos (R33) -------------------------------------------------------
 
-SUMMARY = "本次活动面向中小学生开展机器人编程体验，共举办三场讲座和两场工作坊，反响热烈。"
-
-
-def nomination_data(**overrides):
-    data = {
-        "reports-TOTAL_FORMS": "1",
-        "reports-INITIAL_FORMS": "0",
-        "reports-MIN_NUM_FORMS": "1",
-        "reports-MAX_NUM_FORMS": "20",
-        "reports-0-title": "机器人科普体验日走进校园",
-        "reports-0-outlet": "广州日报",
-        "reports-0-url": "https://example.com/news/1",
-        "participants": "120",
-        "basic_facts": SUMMARY,
-        "main_results": SUMMARY + "（成果）",
-        "highlights": SUMMARY + "（亮点）",
-        "resources": SUMMARY + "（资源）",
-        "lessons": SUMMARY + "（经验）",
-    }
-    data.update(overrides)
-    return data
-
 
 @pytest.fixture
 def nomination_page():
@@ -435,7 +414,7 @@ def test_nomination_refuses_bad_photos_and_keeps_what_was_typed(
             f"/admin/nominations/{page.pk}/",
             {
                 # Too few participants as well: the form itself is invalid and re-rendered.
-                **nomination_data(participants="10", lessons="经验教训写在这里，" * 3),
+                **post_data(participants="10", lessons="经验教训写在这里，" * 3),
                 "photos": [upload(name, data)],
                 "participants_evidence": upload(f"现场-{name}", data),
             },
@@ -475,7 +454,7 @@ def test_nomination_refuses_files_that_are_not_videos(client, nomination_page, n
     with time_machine.travel(AFTER_END, tick=False):
         response = client.post(
             f"/admin/nominations/{page.pk}/",
-            {**nomination_data(), "videos": [upload(name, data)]},
+            {**post_data(), "videos": [upload(name, data)]},
         )
     assert response.status_code == 200
     soup, text = page_texts(response.content.decode())
@@ -511,7 +490,7 @@ def test_a_good_photo_is_stored(client, nomination_page):
         client.post(
             f"/admin/nominations/{page.pk}/",
             {
-                **nomination_data(),
+                **post_data(),
                 "photos": [upload(f"p{number}.jpg", _poster()) for number in range(3)],
                 "participants_evidence": upload("people.png", _poster("PNG")),
             },

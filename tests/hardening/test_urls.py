@@ -16,9 +16,10 @@ from django.utils.translation import override
 
 from accounts import roles
 from activities.models import ActivityPage
-from activities.nomination_models import SUMMARY_FIELDS, Nomination, NominationReport
+from activities.nomination_models import Nomination, NominationReport
 from tests import factories
 from tests.activities.editor import ADD_URL, editor_data
+from tests.activities.nominating import post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -210,26 +211,14 @@ def nomination_page():
     return owner, page
 
 
-def report_data(link):
-    return {
-        "reports-TOTAL_FORMS": "1",
-        "reports-INITIAL_FORMS": "0",
-        "reports-MIN_NUM_FORMS": "1",
-        "reports-MAX_NUM_FORMS": "20",
-        "reports-0-title": "机器人科普体验日走进校园",
-        "reports-0-outlet": "广州日报",
-        "reports-0-url": link,
-        "participants": "120",
-        **dict.fromkeys(SUMMARY_FIELDS, "本次活动面向中小学生开展机器人编程体验，反响热烈。"),
-    }
-
-
 @pytest.mark.parametrize("link", FORM_LINKS, ids=link_ids(FORM_LINKS))
 def test_nomination_report_link_is_http_or_https(client, nomination_page, link):
     owner, page = nomination_page
     client.force_login(owner)
     with time_machine.travel(datetime.datetime(2026, 9, 16, 9, tzinfo=BEIJING), tick=False):
-        response = client.post(f"/admin/nominations/{page.pk}/", report_data(link))
+        response = client.post(
+            f"/admin/nominations/{page.pk}/", post_data(**{"reports-0-url": link})
+        )
     assert response.status_code == 200
     for report in NominationReport.objects.all():
         assert is_http(report.url), report.url
