@@ -59,11 +59,14 @@ class AccountAssignRoleBulkAction(AccountBulkActionMixin, AssignRoleBulkAction):
         # A province moderator reviews the activities of one province; without one they
         # would see an empty desk and never know why. Those without a province are listed
         # as not changed, to be given one in the user editor.
-        form = getattr(self, "cleaned_form", None)
-        role = form.cleaned_data.get("role") if form is not None else None
-        if role is not None and role.name == roles.PROVINCE_MODERATORS:
+        if self.assigns_province_moderators():
             return obj.province_id is not None
         return True
+
+    def assigns_province_moderators(self):
+        form = getattr(self, "cleaned_form", None)
+        role = form.cleaned_data.get("role") if form is not None else None
+        return role is not None and role.name == roles.PROVINCE_MODERATORS
 
     def prepare_action(self, objects, objects_without_access):
         skipped = [
@@ -71,7 +74,7 @@ class AccountAssignRoleBulkAction(AccountBulkActionMixin, AssignRoleBulkAction):
             for user in objects_without_access.get("items_with_no_access", [])
             if not user.is_superuser and user.province_id is None
         ]
-        if skipped:
+        if skipped and self.assigns_province_moderators():
             messages.warning(
                 self.request,
                 _(
