@@ -58,6 +58,18 @@ def uid_host(request):
     return request.get_host().split(":")[0]
 
 
+def sequence(page):
+    """RFC 5545's revision number of an event: calendars that imported it replace their
+    copy only when it grows, so a changed time or place would otherwise never reach them.
+    The seconds from first to last publication grow with every publication of the
+    activity, and need no counter kept anywhere."""
+    if page.first_published_at is None or page.last_published_at is None:
+        return 0
+    seconds = (page.last_published_at - page.first_published_at).total_seconds()
+    # iCalendar's INTEGER is 32-bit signed: 68 years of republications.
+    return max(0, min(int(seconds), 2**31 - 1))
+
+
 def event_for(page, request, host):
     url = page.get_full_url(request)
     event = icalendar.Event()
@@ -73,6 +85,7 @@ def event_for(page, request, host):
         event.add("created", page.first_published_at.astimezone(datetime.UTC))
     if page.last_published_at:
         event.add("last-modified", page.last_published_at.astimezone(datetime.UTC))
+    event.add("sequence", sequence(page))
     location = place(page)
     if location:
         event.add("location", location)

@@ -361,6 +361,29 @@ def test_activity_calendar_is_valid_icalendar_in_beijing_time(client, seeded):
     assert str(again.walk("VEVENT")[0]["uid"]) == _uid(page)
 
 
+def test_activity_calendar_sequence_grows_when_the_activity_changes(client, seeded):
+    """R30: a calendar that imported the event replaces it only for a higher SEQUENCE
+    (RFC 5545), so a moved activity must carry one, or subscribers keep the old place."""
+    page = seeded["live"][3]
+
+    def event():
+        response = client.get(f"/activities/{page.pk}/calendar.ics")
+        return icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]
+
+    first = event()
+    assert int(first["sequence"]) == 0
+
+    page.address = "新的活动地点"
+    revision = page.save_revision(user=page.owner)
+    revision.publish()
+    ActivityPage.objects.filter(pk=page.pk).update(last_published_at=_days(-1))
+
+    changed = event()
+    assert "新的活动地点" in str(changed["location"])
+    assert int(changed["sequence"]) > int(first["sequence"])
+    assert str(changed["uid"]) == str(first["uid"])
+
+
 def test_activity_calendar_is_404_unless_live(client, seeded):
     """R27: drafts, activities in review, sent back or taken down have no calendar."""
     for page in seeded["hidden"]:
