@@ -24,6 +24,7 @@ from search.templatetags.search_tags import highlight
 from . import renditions
 from .cache import Memory
 from .states import ActivityState
+from .text import lang_attribute
 
 _STATE_CLASSES = {
     ActivityState.ONGOING: "ok",
@@ -102,12 +103,14 @@ def _parts(activity, request, moment):
         poster=_poster(activity),
         badges=_badges(activity, moment),
     )
+    where = _where(activity)
     after = format_html(
         '<p class="activity-card__meta">{when}</p>'
-        '<p class="activity-card__meta">{where}</p>'
+        '<p class="activity-card__meta"{where_lang}>{where}</p>'
         "</div></a></li>",
         when=_when(activity),
-        where=_where(activity),
+        where=where,
+        where_lang=lang_attribute(where),
     )
     return str(before), activity.title, str(after)
 
@@ -116,7 +119,8 @@ def _assemble(parts, heading, search_query):
     before, title, after = parts
     title = highlight(title, search_query) if search_query else conditional_escape(title)
     # Each part is format_html output or escaped above; heading is one of _HEADINGS.
-    return f'{before}<{heading} class="activity-card__title">{title}</{heading}>{after}'
+    lang = lang_attribute(parts[1])
+    return f'{before}<{heading} class="activity-card__title"{lang}>{title}</{heading}>{after}'
 
 
 def card(activity, request=None, heading="h3", search_query="", moment=None):

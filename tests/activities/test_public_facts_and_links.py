@@ -114,3 +114,42 @@ def test_a_feed_entry_keeps_its_id_when_the_slug_changes(client, feed):
     page.save_revision().publish()
     assert entry_id() == before
     assert str(page.pk) in before
+
+
+def _lang_of(html, tag_start):
+    """The lang attribute of the first element whose markup starts with `tag_start`."""
+    import re
+
+    match = re.search(re.escape(tag_start) + r'[^>]*?(?: lang="([^"]+)")?>', html)
+    assert match, tag_start
+    return match.group(1)
+
+
+def test_r34_chinese_content_on_english_pages_is_marked_as_chinese(client):
+    """WCAG 3.1.2: on /en/ pages what units typed in Chinese carries lang="zh-Hans", so a
+    screen reader reads it in a Chinese voice; the interface around it stays English, and
+    content typed in English, or any content on Chinese pages, carries no mark."""
+    chinese = live(title="深圳机器人科普开放日", audience="中小学生", content="参观实验室")
+    english = live(title="Robotics Open Day", audience="Families", content="Lab tours")
+
+    client.cookies["django_language"] = "en"
+    html = client.get(chinese.url).content.decode()
+    assert _lang_of(html, "<h1") == "zh-Hans"
+    assert '<dd lang="zh-Hans">中小学生</dd>' in html
+    assert "<dt>Audience</dt>" in html
+    assert '<div class="richtext" lang="zh-Hans">' in html
+    html = client.get(english.url).content.decode()
+    assert _lang_of(html, "<h1") is None
+    assert "<dd>Families</dd>" in html
+
+    cards = client.get("/activities/").content.decode()
+    assert '<h2 class="activity-card__title" lang="zh-Hans">深圳机器人科普开放日</h2>' in cards
+    assert '<h2 class="activity-card__title">Robotics Open Day</h2>' in cards
+    home = client.get("/").content.decode()
+    assert 'class="activity-card__title" lang="zh-Hans">深圳机器人科普开放日' in home
+
+    del client.cookies["django_language"]
+    html = client.get(chinese.url).content.decode()
+    assert 'lang="zh-Hans"' not in html.split("<body", 1)[1]
+    cards = client.get("/activities/").content.decode()
+    assert '<h2 class="activity-card__title">深圳机器人科普开放日</h2>' in cards
