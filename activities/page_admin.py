@@ -8,12 +8,16 @@ of one activity takes the activity's row lock (ReviewTask.on_action takes the sa
 save from a form loaded before the latest revision is refused with everything typed kept.
 """
 
+import json
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views.generic.models import (
     RevisionsCompareView as GenericRevisionsCompareView,
@@ -26,7 +30,7 @@ from wagtail.admin.views.pages.workflow import WorkflowActionView
 from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.models import Page
 
-from workflow.models import StepAlreadyCompleted, route_changed
+from workflow.models import StepAlreadyCompleted, may_withdraw, route_changed
 
 from .models import ActivityPage
 
@@ -37,20 +41,95 @@ def lock_page(page_id):
     list(Page.objects.select_for_update().filter(pk=page_id).values_list("pk", flat=True))
 
 
+STEP_GONE = gettext_lazy(
+    "This review step is no longer waiting for you: someone else has completed it, or it "
+    "has moved on. Nothing was saved."
+)
+
+# Draftail gives every block of rich text it did not write a data-block-key.
+BLOCK_KEY = re.compile(r'\sdata-block-key="[^"]*"')
+
+
+def changed_by_hand(form):
+    """Whether the editor's form differs from the version it was opened on, ignoring the
+    block keys Draftail adds on its own."""
+    for formset in form.formsets.values():
+        if any(child.has_changed() for child in formset.forms):
+            return True
+    for name in form.changed_data:
+        initial, value = form[name].initial, form.cleaned_data.get(name)
+        same_text = (
+            isinstance(initial, str)
+            and isinstance(value, str)
+            and BLOCK_KEY.sub("", initial) == BLOCK_KEY.sub("", value)
+        )
+        if not same_text:
+            return True
+    return False
+
+
 class ActivityEditView(EditView):
     def dispatch(self, request, page_id, **kwargs):
+        if "overwrite_revision_id" in request.POST:
+            # Autosave's way to rewrite a revision in place (autosave is off here): posted by
+            # hand, it rewrote the approved, live revision with text nobody reviewed.
+            request.POST = request.POST.copy()
+            del request.POST["overwrite_revision_id"]
         if request.method != "POST" or self.expects_json_response:
             return super().dispatch(request, page_id, **kwargs)
         # Lock before Wagtail reads the page, its lock and its workflow, so what it decides
         # from them still holds when it writes.
-        with transaction.atomic():
-            lock_page(page_id)
-            return super().dispatch(request, page_id, **kwargs)
+        try:
+            with transaction.atomic():
+                lock_page(page_id)
+                return super().dispatch(request, page_id, **kwargs)
+        except PermissionDenied:
+            if not request.POST.get("action-workflow-action"):
+                raise
+            # A province moderator whose colleague approved first no longer reviews the
+            # activity at all: tell them that rather than "no permission".
+            messages.error(request, STEP_GONE)
+            return redirect("review_desk")
 
     def post(self, request, *args, **kwargs):
         if not self.expects_json_response and not self.page.alias_of_id and self.is_out_of_date:
             return self.refuse_stale_save()
+        withdrawing = request.POST.get("action-cancel-workflow") or request.POST.get(
+            "action-restart-workflow"
+        )
+        if (
+            withdrawing
+            and self.workflow_state
+            and not may_withdraw(self.workflow_state, request.user)
+        ):
+            return self.refuse(
+                _(
+                    "Only the submitter can withdraw a submission. To send it back, "
+                    "request changes with a comment for the submitter."
+                )
+            )
+        if request.POST.get("action-workflow-action") and self.action_name == "save":
+            # Wagtail turns a review action that no longer applies into a plain save: a
+            # moderator who lost a race to a colleague "saved" an unreviewed draft.
+            return self.refuse(STEP_GONE)
         return super().post(request, *args, **kwargs)
+
+    def refuse(self, message):
+        """Save nothing, say why, and show the form again with what was typed."""
+        self.form = self.form_class(
+            self.request.POST,
+            self.request.FILES,
+            instance=self.page,
+            subscription=self.subscription,
+            parent_page=self.parent,
+            for_user=self.request.user,
+        )
+        self.form.defer_required_fields()
+        self.form.is_valid()
+        self.form.restore_required_fields()
+        messages.error(self.request, message)
+        self.has_unsaved_changes = True
+        return self.render_to_response(self.get_context_data())
 
     def refuse_stale_save(self):
         self.form = self.form_class(
@@ -97,13 +176,50 @@ class ActivityEditView(EditView):
         return super().submit_action()
 
     def perform_workflow_action(self):
-        # The editor's "approve" saves the moderator's changes first; a refused action must
-        # not roll them back with this request's transaction.
+        try:
+            extra = json.loads(self.request.POST.get("workflow-action-extra-data") or "{}")
+        except ValueError:
+            extra = None
+        if not isinstance(extra, dict):
+            return self.refuse(_("The review form could not be read. Nothing was saved."))
+        if self.workflow_action == "approve":
+            # Approval is of the version submitted. Saving the form first made the approver
+            # its last editor, whom ReviewTask refuses (and whose own edit nobody reviewed),
+            # and Draftail reports a change for rich text it did not write itself.
+            return self.approve_submitted_version(extra)
+        # The editor's "request changes" saves the moderator's changes first; a refused
+        # action must not roll them back with this request's transaction.
         try:
             return super().perform_workflow_action()
         except PermissionDenied as error:
             messages.error(self.request, str(error) or _("You cannot act on this review step."))
             return self.redirect_and_remain()
+
+    def approve_submitted_version(self, extra):
+        if changed_by_hand(self.form):
+            return self.refuse(
+                _(
+                    "Not approved: you changed the activity in the form, and approval is of "
+                    "the version submitted. Save your changes as a draft for another "
+                    "moderator of this step to review, request changes from the submitter, "
+                    "or reload the page to approve the submitted version."
+                )
+            )
+        try:
+            with transaction.atomic():
+                self.page.current_workflow_task.on_action(
+                    self.page.current_workflow_task_state,
+                    self.request.user,
+                    "approve",
+                    comment=extra.get("comment") or "",
+                )
+        except PermissionDenied as error:
+            return self.refuse(str(error) or _("You cannot act on this review step."))
+        messages.success(
+            self.request,
+            _("“%(title)s” is approved.") % {"title": self.page.get_admin_display_title()},
+        )
+        return self.run_hook("after_edit_page", self.request, self.page) or self.redirect_away()
 
 
 class ActivityWorkflowActionView(WorkflowActionView):

@@ -7,10 +7,19 @@ class WorkflowConfig(AppConfig):
     verbose_name = _("Review workflow")
 
     def ready(self):
-        from wagtail.models import TaskState
-        from wagtail.signals import page_published, task_submitted
+        from wagtail.models import TaskState, WorkflowState
+        from wagtail.signals import (
+            page_published,
+            task_submitted,
+            workflow_approved,
+            workflow_rejected,
+        )
 
-        from .notifications import review_task_submission_notifier
+        from .notifications import (
+            owner_approval_notifier,
+            owner_rejection_notifier,
+            review_task_submission_notifier,
+        )
 
         # Listed after wagtail.admin in INSTALLED_APPS, so Wagtail's own notifier is
         # connected by now: replace it with the one that respects provinces.
@@ -22,6 +31,16 @@ class WorkflowConfig(AppConfig):
             sender=TaskState,
             dispatch_uid="review_task_submitted_email_notification",
         )
+        for signal, notifier, uid in (
+            (workflow_approved, owner_approval_notifier, "approved"),
+            (workflow_rejected, owner_rejection_notifier, "rejected"),
+        ):
+            signal.disconnect(
+                sender=WorkflowState, dispatch_uid=f"workflow_state_{uid}_email_notification"
+            )
+            signal.connect(
+                notifier, sender=WorkflowState, dispatch_uid=f"review_{uid}_email_notification"
+            )
         page_published.connect(close_take_down_on_publish, dispatch_uid="close_take_down")
 
 

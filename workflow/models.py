@@ -49,6 +49,7 @@ class RequestChangesForm(forms.Form):
         label=_("Comment for the submitter"),
         required=True,
         max_length=2000,
+        error_messages={"required": _("Requesting changes needs a comment for the submitter.")},
         widget=forms.Textarea({"rows": 3}),
         help_text=_("Say what to change; the submitter sees this comment."),
     )
@@ -148,7 +149,9 @@ class ReviewTask(AbstractGroupApprovalTask):
         return not self.user_can_review(obj, user)
 
     def user_can_lock(self, obj, user):
-        return self.user_can_review(obj, user) and not user.is_superuser
+        # The workflow already keeps everyone but this step's reviewers out of the editor;
+        # a reviewer's own lock outlived the step and kept the submitter from resubmitting.
+        return False
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         if not (user.is_authenticated and user.is_active):
@@ -201,15 +204,35 @@ class ReviewTask(AbstractGroupApprovalTask):
             logger.warning(
                 "Refused %s on task state %s by user %s", action_name, task_state.pk, user.pk
             )
+            if action_name == "approve" and self.user_can_review(page, user):
+                raise PermissionDenied(
+                    _(
+                        "You cannot approve this activity: you submitted it or edited it "
+                        "during this review step. Another moderator of this step must "
+                        "approve it."
+                    )
+                )
             raise PermissionDenied(_("You cannot act on this review step."))
-        comment = kwargs.get("comment") or ""
+        form = self.get_form_for_action(action_name)(
+            {"comment": kwargs.get("comment") or "", "reasons": kwargs.get("reasons") or []}
+        )
+        if not form.is_valid():
+            # The modal validates this form; the editor posts it as JSON, which anyone can
+            # write.
+            raise PermissionDenied(
+                " ".join(error for errors in form.errors.values() for error in errors)
+            )
+        comment = form.cleaned_data["comment"]
         if action_name == "reject":
-            comment = compose_comment(kwargs.get("reasons") or [], comment)
-            if not kwargs.get("comment", "").strip():
-                raise PermissionDenied(_("Requesting changes needs a comment for the submitter."))
+            comment = compose_comment(form.cleaned_data["reasons"], comment)
         if user.is_superuser and not self._user_in_groups(user):
             logger.info("Superuser %s did %s on task state %s", user.pk, action_name, task_state.pk)
-        return super().on_action(task_state, user, action_name, comment=comment)
+        result = super().on_action(task_state, user, action_name, comment=comment)
+        # A lock taken before locking was closed to reviewers must not outlive the step.
+        Page.objects.filter(pk=page.pk, locked=True).exclude(locked_by=page.owner_id).update(
+            locked=False, locked_by=None, locked_at=None
+        )
+        return result
 
     # --- notifications ---------------------------------------------------------------
 
@@ -220,6 +243,17 @@ class ReviewTask(AbstractGroupApprovalTask):
 
     def filter_notified(self, users, page):
         return users
+
+
+def may_withdraw(workflow_state, user):
+    """Who may cancel (or restart) a submission's review: its submitter, the activity's
+    owner, or a superuser. Wagtail lets every reviewer of the current step cancel it too,
+    which sent a submission back to draft with no comment and no notice (R22, R24):
+    reviewers request changes instead."""
+    if not workflow_state.user_can_cancel(user):
+        return False
+    owner_id = getattr(workflow_state.content_object, "owner_id", None)
+    return user.is_superuser or user.pk in (workflow_state.requested_by_id, owner_id)
 
 
 def review_province_of(page):
@@ -368,7 +402,9 @@ class TakeDown(models.Model):
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="take_downs")
     reason = models.TextField(_("reason"))
-    # The version that was public, so putting it back publishes exactly that.
+    # The version that was public, so putting it back publishes exactly that. Should
+    # Wagtail's purge_revisions delete it, the activity returns only through review
+    # (PROTECT would also have refused deleting the page).
     revision = models.ForeignKey(
         "wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,4 +1,8 @@
-from wagtail.admin.mail import GroupApprovalTaskStateSubmissionEmailNotifier
+from wagtail.admin.mail import (
+    GroupApprovalTaskStateSubmissionEmailNotifier,
+    WorkflowStateApprovalEmailNotifier,
+    WorkflowStateRejectionEmailNotifier,
+)
 
 
 class ReviewTaskSubmissionNotifier(GroupApprovalTaskStateSubmissionEmailNotifier):
@@ -19,6 +23,30 @@ class ReviewTaskSubmissionNotifier(GroupApprovalTaskStateSubmissionEmailNotifier
 
 
 review_task_submission_notifier = ReviewTaskSubmissionNotifier()
+
+
+def owner_and_requester(workflow_state, triggering_user=None):
+    """Who hears that a review ended (R24): the activity's owner, whose activity it is, and
+    whoever pressed "submit" if someone else did (an administrator for a unit). Wagtail
+    mails only the latter, so the unit never heard of a rejection an administrator's
+    submission received."""
+    page = workflow_state.content_object
+    people = {getattr(page, "owner", None), workflow_state.requested_by}
+    return {person for person in people if person is not None and person != triggering_user}
+
+
+class OwnerApprovalNotifier(WorkflowStateApprovalEmailNotifier):
+    def get_recipient_users(self, workflow_state, **kwargs):
+        return owner_and_requester(workflow_state, kwargs.get("user"))
+
+
+class OwnerRejectionNotifier(WorkflowStateRejectionEmailNotifier):
+    def get_recipient_users(self, workflow_state, **kwargs):
+        return owner_and_requester(workflow_state, kwargs.get("user"))
+
+
+owner_approval_notifier = OwnerApprovalNotifier()
+owner_rejection_notifier = OwnerRejectionNotifier()
 
 
 def notify_owner(page, event, reason):

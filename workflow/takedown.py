@@ -53,22 +53,41 @@ def restore(page, user):
     record = open_take_down(page)
     if record is None or page.live:
         raise ValueError(_("This activity is not taken down."))
-    if page.workflow_in_progress:
-        # Publishing the old version would cancel the owner's review without a word; its
-        # approval lists the activity again (close_take_down_on_publish).
+    state = page.current_workflow_state
+    # Publishing the old version would cancel the owner's review without a word (Wagtail
+    # cancels a page's workflow when it is published); its approval lists the activity
+    # again (close_take_down_on_publish).
+    if state is not None and state.status == state.STATUS_NEEDS_CHANGES:
+        raise ValueError(
+            _(
+                "This activity's new version was sent back for changes: it is listed "
+                "again when its resubmission is approved."
+            )
+        )
+    if state is not None:
         raise ValueError(
             _(
                 "This activity is under review again: approve or reject that review "
                 "instead; its approval lists the activity again."
             )
         )
-    revision = record.revision or page.get_latest_revision()
+    revision = record.revision
+    if revision is None:
+        # Only the approved version may go back; the latest one nobody reviewed.
+        raise ValueError(
+            _(
+                "The version that was listed no longer exists: the activity can only be "
+                "listed again through review."
+            )
+        )
     record.restored_by = user
     record.restored_at = timezone.now()
     record.save(update_fields=["restored_by", "restored_at"])
     # Wagtail's publish is refused on activities (activities.permissions); putting back the
     # version that was public is this rule's, checked above.
     revision.publish(user=user, log_action=False, skip_permission_checks=True)
+    # The row held the unpublished draft's fields; now it holds what is public again.
+    page.refresh_from_db()
     log(page, "workflow.restore", user=user)
     _notify_owner(page, "restored", "")
     return record

@@ -215,5 +215,7 @@ def restore_view(request, page_id):
     except ValueError as error:
         messages.error(request, str(error))
     else:
+        # The title put back, not that of a draft saved while it was down.
+        page.refresh_from_db(fields=["title"])
         messages.success(request, _("“%(title)s” is listed again.") % {"title": page.title})
     return redirect("wagtailadmin_explore", page.get_parent().pk)

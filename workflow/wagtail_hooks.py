@@ -3,7 +3,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
-from wagtail.admin.action_menu import SubmitForModerationMenuItem
+from wagtail.admin.action_menu import (
+    CancelWorkflowMenuItem,
+    RestartWorkflowMenuItem,
+    SubmitForModerationMenuItem,
+)
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
@@ -11,6 +15,7 @@ from wagtail.models import TaskState
 
 from activities.models import ActivityIndexPage, ActivityPage
 
+from .models import may_withdraw
 from .takedown import can_take_down, open_take_down
 from .views import moderation, restore_view, take_down_view
 
@@ -73,6 +78,13 @@ def use_routed_submit_item(menu_items, request, context):
     for position, item in enumerate(menu_items):
         if type(item) is SubmitForModerationMenuItem:
             menu_items[position] = RoutedSubmitMenuItem(order=item.order)
+    state = page.current_workflow_state if page is not None else None
+    if state is not None and not may_withdraw(state, request.user):
+        menu_items[:] = [
+            item
+            for item in menu_items
+            if not isinstance(item, (CancelWorkflowMenuItem, RestartWorkflowMenuItem))
+        ]
 
 
 @hooks.register("register_page_header_buttons")

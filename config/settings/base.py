@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Its catalog translates "8 minutes ago", which Wagtail's workflow status uses.
+    "django.contrib.humanize",
     "axes",
 ]
 

@@ -3,6 +3,7 @@ create and edit views."""
 
 import datetime
 
+from bs4 import BeautifulSoup
 from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
@@ -70,3 +71,33 @@ def editor_data(poster, channel, action="action-submit", **overrides):
 
 def first_joint_action():
     return JointActionCategory.objects.order_by("sort_order").first()
+
+
+def form_fields(content):
+    """Every field of the activity editor with its current value, as the browser posts it."""
+    form = BeautifulSoup(content, "html.parser").select_one("form[data-edit-form]")
+    data = {}
+    for field in form.select("input[name], select[name], textarea[name]"):
+        if field.has_attr("disabled"):
+            continue
+        name, values = field["name"], []
+        if field.name == "select":
+            values = [
+                option.get("value", option.text) for option in field.select("option[selected]")
+            ]
+            if not values and not field.has_attr("multiple") and field.select_one("option"):
+                values = [field.select_one("option").get("value", "")]
+        elif field.name == "textarea":
+            values = [field.text.removeprefix("\n")]
+        elif field.get("type") in {"checkbox", "radio"}:
+            values = [field.get("value", "on")] if field.has_attr("checked") else []
+        elif field.get("type") not in {"submit", "button", "file", "image"}:
+            values = [field.get("value", "")]
+        data.setdefault(name, []).extend(values)
+    return data
+
+
+def open_editor(client, page):
+    response = client.get(EDIT_URL.format(pk=page.pk))
+    assert response.status_code == 200
+    return form_fields(response.content)

@@ -26,7 +26,7 @@ from accounts import roles
 from activities.models import ActivityPage
 from organizations.models import Organization
 from tests import factories
-from tests.activities.editor import ADD_URL, EDIT_URL, editor_data
+from tests.activities.editor import ADD_URL, EDIT_URL, editor_data, form_fields, open_editor
 
 IS_POSTGRES = connection.vendor == "postgresql"
 IN_WINDOW = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
@@ -361,36 +361,6 @@ def test_publishing_two_activities_at_once_does_not_deadlock_the_search_index(mo
 
 
 # --- the editor as a browser posts it ------------------------------------------------------
-
-
-def form_fields(content):
-    """Every field of the activity editor with its current value, as the browser posts it."""
-    form = BeautifulSoup(content, "html.parser").select_one("form[data-edit-form]")
-    data = {}
-    for field in form.select("input[name], select[name], textarea[name]"):
-        if field.has_attr("disabled"):
-            continue
-        name, values = field["name"], []
-        if field.name == "select":
-            values = [
-                option.get("value", option.text) for option in field.select("option[selected]")
-            ]
-            if not values and not field.has_attr("multiple") and field.select_one("option"):
-                values = [field.select_one("option").get("value", "")]
-        elif field.name == "textarea":
-            values = [field.text.removeprefix("\n")]
-        elif field.get("type") in {"checkbox", "radio"}:
-            values = [field.get("value", "on")] if field.has_attr("checked") else []
-        elif field.get("type") not in {"submit", "button", "file", "image"}:
-            values = [field.get("value", "")]
-        data.setdefault(name, []).extend(values)
-    return data
-
-
-def open_editor(client, page):
-    response = client.get(EDIT_URL.format(pk=page.pk))
-    assert response.status_code == 200
-    return form_fields(response.content)
 
 
 def save(client, page, form, action=None, **changes):
