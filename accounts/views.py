@@ -97,3 +97,14 @@ def register(request):
     return render(
         request, "accounts/register.html", {"form": form}, status=429 if throttled else 200
     )
+
+
+class AdminLogoutView(wagtail_account.LogoutView):
+    """Wagtail's logout deletes the session cookie whatever the answer, so a plain link
+    (GET, refused with 405) from any other site still signed an editor out mid-edit, and
+    left the session itself valid on the server. Only a POST signs out."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST":
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)

@@ -127,3 +127,47 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_UNAVAILABLE):
             return database_unavailable(request, exception)
         return None
+
+
+# What SQLite (and PostgreSQL's bigint) can hold; a larger whole number bound as a query
+# parameter is an OverflowError in SQLite's driver.
+LARGEST_INTEGER = 2**63 - 1
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+# Text, not ids: a search for a long number (a phone, a credit code) stays as typed.
+TEXT_PARAMETERS = frozenset({"q", "search"})
+
+
+class OversizedNumberMiddleware:
+    """Admin filters (owner, edited by, group, user, content type…) are Wagtail's and
+    django-filter's model choice fields, which look a posted id up in the database. One past
+    64 bits made SQLite's driver raise OverflowError: a 500 from a typed URL. Such a number
+    can name no row, so it is replaced by 0, which names none either: the filter then says
+    "select a valid choice", as for any other id that does not exist."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = "/admin/"
+
+    def __call__(self, request):
+        if request.path.startswith(self.prefix) and request.GET:
+            oversized = [
+                key
+                for key, values in request.GET.lists()
+                if key not in TEXT_PARAMETERS and any(_oversized(value) for value in values)
+            ]
+            if oversized:
+                query = request.GET.copy()
+                for key in oversized:
+                    query.setlist(
+                        key, ["0" if _oversized(value) else value for value in query.getlist(key)]
+                    )
+                request.GET = query
+        return self.get_response(request)
+
+
+def _oversized(value):
+    return (
+        len(value) > 18
+        and WHOLE_NUMBER.fullmatch(value) is not None
+        and abs(int(value[:40])) > LARGEST_INTEGER
+    )

@@ -8,7 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.documents.views.serve import serve as wagtail_serve_document
 
 from accounts import urls as accounts_urls
-from accounts.views import AccountView
+from accounts.views import AccountView, AdminLogoutView
 from home.converters import is_db_id
 from home.views import switch_language
 from search import views as search_views
@@ -33,6 +33,7 @@ urlpatterns = [
         require_admin_access(AccountView.as_view()),
         name="wagtailadmin_account",
     ),
+    path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
     # Wagtail's workflow reports, with a query that answers at a million activities.
     *workflow_reports.urlpatterns(),
     path("admin/", include(wagtailadmin_urls)),

@@ -7,9 +7,13 @@ searchable fields are methods that already return segmented text. On PostgreSQL,
 writes take turns (TakeTurnsWritingMixin).
 """
 
+import contextlib
+import functools
+
 from django.db import connection, transaction
 from django.db.models import Avg, F
 from django.db.models.functions import Length
+from modelsearch.backends.base import FilterFieldError
 from modelsearch.backends.database import SearchBackend as database_backend
 from modelsearch.query import And, Boost, Not, Or, Phrase, PlainText
 
@@ -32,7 +36,30 @@ def segment_search_query(query):
     return query
 
 
+@functools.cache
+def applying_filters_as_they_are(compiler_class):
+    """`compiler_class` without the check that a queryset's filters are FilterFields.
+
+    The check is for backends that translate filters into their own queries; the database
+    backends run the queryset itself (`queryset.filter(...)` around the match). Wagtail's
+    admin filters image searches by tag and by usage count (an annotation the check cannot
+    even read), which the check turned into a 500."""
+
+    class Compiler(compiler_class):
+        def check(self):
+            # AttributeError: an annotation in the WHERE clause (Coalesce has no .target).
+            with contextlib.suppress(FilterFieldError, AttributeError):
+                super().check()
+
+    Compiler.__name__ = compiler_class.__name__
+    return Compiler
+
+
 class SegmentingMixin:
+    def _search(self, query_compiler_class, query, model_or_queryset, **kwargs):
+        compiler_class = applying_filters_as_they_are(query_compiler_class)
+        return super()._search(compiler_class, query, model_or_queryset, **kwargs)
+
     def search(self, query, model_or_queryset, *args, **kwargs):
         return super().search(segment_search_query(query), model_or_queryset, *args, **kwargs)
 
