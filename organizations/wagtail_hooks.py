@@ -1,17 +1,24 @@
 import datetime
 
-from django.contrib.admin.utils import lookup_field
+from django.contrib.admin import FieldListFilter
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path, lookup_field
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
 from wagtail.log_actions import LogFormatter
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
-from wagtail_modeladmin.views import CreateView, EditView, IndexView
+from wagtail_modeladmin.views import CreateView, EditView, HistoryView, IndexView
 
+from home.converters import is_db_id
 from home.spreadsheets import as_text
 
 from .admin_views import REVIEW_PERMISSION, review_requests
@@ -20,8 +27,59 @@ from .decisions import decide, log_decision
 from .forms import REGION_WIDGETS
 from .models import Organization
 
+# (model, list_filter) -> the query parameters of those filters. Building a filter reads
+# its choices (the provinces); the parameter names only depend on the declaration.
+_filter_parameters = {}
+
+
+def filter_parameters(view):
+    """The query parameters of the view's declared filters (`list_filter`), such as
+    `category__exact`, `status__exact`, `province__code__exact` and their `__isnull`."""
+    key = (view.model, tuple(view.list_filter))
+    if key not in _filter_parameters:
+        _filter_parameters[key] = _declared_filter_parameters(view)
+    return _filter_parameters[key]
+
+
+def _declared_filter_parameters(view):
+    names = set()
+    for list_filter in view.list_filter:
+        if isinstance(list_filter, str):
+            field_path, filter_class = list_filter, FieldListFilter.create
+        elif isinstance(list_filter, (tuple, list)):
+            field_path, filter_class = list_filter
+        else:  # A SimpleListFilter class.
+            spec = list_filter(view.request, {}, view.model, view.model_admin)
+            names.update(spec.expected_parameters())
+            continue
+        field = get_fields_from_path(view.model, field_path)[-1]
+        spec = filter_class(
+            field, view.request, {}, view.model, view.model_admin, field_path=field_path
+        )
+        names.update(spec.expected_parameters())
+    return frozenset(names)
+
 
 class OrganizationIndexView(IndexView):
+    def get_filters_params(self, params=None):
+        # wagtail-modeladmin hands every other query parameter to queryset.filter(), as
+        # Django admin would without its lookup_allowed() check: any lookup across any
+        # relation, `requested_by__password__regex=` included, through which a platform
+        # administrator could read a superuser's password hash one character at a time
+        # (R2). A parameter that is not one of the shown filters is ignored, so that links
+        # carrying ?from=singlemessage (WeChat), ?utm_source= or ?page= still open (R3).
+        # Search (q), ordering (o, ot), page (p) and export are read apart from these.
+        allowed = filter_parameters(self)
+        lookup_params = super().get_filters_params(params)
+        return {name: value for name, value in lookup_params.items() if name in allowed}
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except IncorrectLookupParameters:
+            # A value a shown filter cannot take: the plain listing rather than a 500.
+            return redirect(self.index_url)
+
     def to_row_dict(self, item):
         # Wagtail's own rows carry codes, UTC microseconds and its "-" placeholder for an
         # empty value, which the formula guard then writes as "'-". Readers want the labels
@@ -69,6 +127,22 @@ class OrganizationEditView(DecisionFormMixin, EditView):
     pass
 
 
+class OrganizationHistoryView(HistoryView):
+    """An entry's history holds onboarding requests, rejection reasons and the names of
+    the administrators who decided (R4): for those who manage the library, as its listing.
+    wagtail-modeladmin lets any admin user read it."""
+
+    columns = [
+        Column("message", label=_("Action")),
+        # wagtail-modeladmin's own labels are untranslated literals (R34).
+        UserColumn("user", label=_("User"), blank_display_name=_("system")),
+        DateColumn("timestamp", label=_("Date")),
+    ]
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_list(user)
+
+
 class OrganizationAdmin(ModelAdmin):
     """The organization library (组织库): administrators only, through model permissions."""
 
@@ -99,7 +173,27 @@ class OrganizationAdmin(ModelAdmin):
     index_view_class = OrganizationIndexView
     create_view_class = OrganizationCreateView
     edit_view_class = OrganizationEditView
+    history_view_class = OrganizationHistoryView
     ordering = ("category", "name")
+
+    def _instance_view(self, view, request, instance_pk):
+        # The entry is looked up when the view is built, before its permission check: ask
+        # first, so an id's existence is not told apart (refused alike), and refuse ids
+        # no row can have (the lookup would fail with a 500).
+        if not self.permission_helper.user_can_list(request.user):
+            raise PermissionDenied
+        if not is_db_id(instance_pk):
+            raise Http404
+        return view(request, instance_pk)
+
+    def history_view(self, request, instance_pk):
+        return self._instance_view(super().history_view, request, instance_pk)
+
+    def edit_view(self, request, instance_pk):
+        return self._instance_view(super().edit_view, request, instance_pk)
+
+    def delete_view(self, request, instance_pk):
+        return self._instance_view(super().delete_view, request, instance_pk)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("province", "city", "county", "parent")

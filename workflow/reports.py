@@ -7,14 +7,44 @@ join the two, and a million page ids do not fit the memory for hashing them, so 
 state was compared with the whole list: the page never came back (minutes, holding a
 database connection) with 1,000,000 activities. Any submitter can open these reports
 (Wagtail asks for add, change or publish permission). Here each state looks up its own
-page by primary key: an index probe per state."""
+page by primary key: an index probe per state.
+
+Their exports, and those of Reports > Site history, write cells as `SafeExportMixin` says."""
+
+import datetime
 
 from django.db.models import Exists, OuterRef, Q
-from wagtail.admin.views.reports import workflows
+from django.utils import timezone
+from wagtail.admin.views.reports import audit_logging, workflows
 from wagtail.models import Page, TaskState, WorkflowState
 from wagtail.permissions import policy_registry
 
+from home.spreadsheets import as_text
+
 from .models import page_id_of
+
+# Seconds, unlike the library's minutes: these are audit trails, whose order matters.
+EXPORT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class SafeExportMixin:
+    """CSV/XLSX cells of Wagtail's reports (R25, R32). Titles and real names are typed by
+    submitters: a CSV cell starting with = + - @ would run as a formula in Excel or WPS,
+    so it is written as text, as the statistics and library exports do (XLSX cells are
+    kept as strings by Wagtail). Times are the reader's local time (Asia/Shanghai) to the
+    second, not UTC with microseconds (R34)."""
+
+    def preprocess_field_value(self, field, value, export_format):
+        if isinstance(value, datetime.datetime):
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            local = local.replace(microsecond=0)
+            if export_format == self.FORMAT_CSV:
+                return local.strftime(EXPORT_TIME_FORMAT)
+            # A naive local datetime: Excel has no time zones, and Wagtail's own function
+            # would make it naive in UTC.
+            return local.replace(tzinfo=None)
+        value = super().preprocess_field_value(field, value, export_format)
+        return as_text(value) if export_format == self.FORMAT_CSV else value
 
 
 def _editable(request, prefix=""):
@@ -30,7 +60,7 @@ def _editable(request, prefix=""):
     return editable_page | editable_object
 
 
-class WorkflowReportView(workflows.WorkflowView):
+class WorkflowReportView(SafeExportMixin, workflows.WorkflowView):
     def get_queryset(self):
         return (
             WorkflowState.objects.annotate(report_page_id=page_id_of())
@@ -41,7 +71,7 @@ class WorkflowReportView(workflows.WorkflowView):
         )
 
 
-class WorkflowTasksReportView(workflows.WorkflowTasksView):
+class WorkflowTasksReportView(SafeExportMixin, workflows.WorkflowTasksView):
     def get_queryset(self):
         prefix = "workflow_state__"
         return (
@@ -56,6 +86,10 @@ class WorkflowTasksReportView(workflows.WorkflowTasksView):
         )
 
 
+class SiteHistoryReportView(SafeExportMixin, audit_logging.LogEntriesView):
+    """Reports > Site history, Wagtail's own (rows, filters, access) but for its export."""
+
+
 def urlpatterns():
     """Mounted ahead of Wagtail's admin URLs (config/urls.py) under the same paths, so
     Wagtail's menu, links and URL names lead here; the admin access check as Wagtail's."""
@@ -67,5 +101,7 @@ def urlpatterns():
         ("workflow/results/", WorkflowReportView.as_view(results_only=True)),
         ("workflow_tasks/", WorkflowTasksReportView.as_view()),
         ("workflow_tasks/results/", WorkflowTasksReportView.as_view(results_only=True)),
+        ("site-history/", SiteHistoryReportView.as_view()),
+        ("site-history/results/", SiteHistoryReportView.as_view(results_only=True)),
     ]
     return [path(f"admin/reports/{route}", require_admin_access(view)) for route, view in views]
