@@ -66,3 +66,61 @@ def scope_upload_endpoints(router):
 # After Wagtail's own (order 0): the registry keeps the last class for an action name.
 for _action in ACTIONS:
     hooks.register("register_bulk_action", _action, order=100)
+
+
+class _AllUploads:
+    def get_queryset(self):
+        return self.model._default_manager.all()
+
+
+class _VisibleUploads(_OwnUploadsOnly, _AllUploads):
+    """The uploads of `model` that `request.user` may see: _OwnUploadsOnly's rule, outside
+    the admin API."""
+
+    def __init__(self, model, request):
+        self.model, self.request = model, request
+
+
+class _OwnUploadsOnlyInBulk:
+    """R2: Wagtail's bulk actions on images and documents (delete, add tags, add to a
+    collection) listed the title of every upload named in ?id= under "no permission":
+    other units' posters, nomination photos, which only superusers see (upload_policy.py).
+    An upload the user may neither choose nor change there is a 404, the answer for one
+    that does not exist, as for pages (activities.permissions.SubmitterScopeMiddleware).
+    A forged POST changes nothing it names either (Wagtail passes those over)."""
+
+    def get_context_data(self, **kwargs):
+        from django.http import Http404
+
+        from home.converters import is_db_id
+
+        ids = [value for value in self.request.GET.getlist("id") if is_db_id(value)]
+        visible = _VisibleUploads(self.model, self.request).get_queryset()
+        hidden = self.model._default_manager.filter(pk__in=ids).exclude(pk__in=visible.values("pk"))
+        if hidden.exists():
+            raise Http404
+        return super().get_context_data(**kwargs)
+
+
+def _scoped_upload_bulk_actions():
+    from wagtail.documents.views.bulk_actions import add_tags as document_tags
+    from wagtail.documents.views.bulk_actions import add_to_collection as document_collection
+    from wagtail.documents.views.bulk_actions import delete as document_delete
+    from wagtail.images.views.bulk_actions import add_tags as image_tags
+    from wagtail.images.views.bulk_actions import add_to_collection as image_collection
+    from wagtail.images.views.bulk_actions import delete as image_delete
+
+    for action in (
+        image_delete.DeleteBulkAction,
+        image_tags.AddTagsBulkAction,
+        image_collection.AddToCollectionBulkAction,
+        document_delete.DeleteBulkAction,
+        document_tags.AddTagsBulkAction,
+        document_collection.AddToCollectionBulkAction,
+    ):
+        yield type(action.__name__, (_OwnUploadsOnlyInBulk, action), {})
+
+
+# After Wagtail's own (order 0), which these replace.
+for _action in _scoped_upload_bulk_actions():
+    hooks.register("register_bulk_action", _action, order=100)

@@ -147,15 +147,18 @@ def filter_by_review_state(queryset, state):
     in_progress = Q(_workflow_status=WorkflowState.STATUS_IN_PROGRESS)
     needs_changes = Q(_workflow_status=WorkflowState.STATUS_NEEDS_CHANGES)
     province = Q(_task_content_type__in=province_task_content_type_ids())
-    open_review = in_progress | needs_changes
+    # An activity with no workflow state at all has a NULL status, which NOT (status IN
+    # …) leaves out in SQL: a draft never submitted, or one published without review (the
+    # bulk-loaded ones), vanished from the "draft" and "approved" filters.
+    no_open_review = Q(_workflow_status__isnull=True) | ~(in_progress | needs_changes)
     conditions = {
         ReviewState.PROVINCE_REVIEWING: in_progress & province,
         ReviewState.NATIONAL_REVIEWING: in_progress & ~province,
         ReviewState.PROVINCE_REJECTED: needs_changes & province,
         ReviewState.NATIONAL_REJECTED: needs_changes & ~province,
-        ReviewState.APPROVED: ~open_review
+        ReviewState.APPROVED: no_open_review
         & (Q(live=True) | Q(_workflow_status=WorkflowState.STATUS_APPROVED)),
-        ReviewState.DRAFT: ~open_review
+        ReviewState.DRAFT: no_open_review
         & Q(live=False)
         & (Q(_workflow_status__isnull=True) | ~Q(_workflow_status=WorkflowState.STATUS_APPROVED)),
     }

@@ -1,21 +1,34 @@
 import django_filters
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import permission_denied
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView
+from wagtail.models import Page, WorkflowState
+
+from accounts import roles
+from organizations.models import Organization, Region
 
 from .models import ActivityPage
 from .states import (
     ActivityState,
+    ListingState,
     ReviewState,
     annotate_review_state,
     filter_by_activity_state,
     filter_by_review_state,
+    province_task_content_type_ids,
 )
 
 
@@ -104,7 +117,7 @@ class MyActivitiesView(BaseListingView):
     index_results_url_name = "my_activities_results"
     filterset_class = MyActivitiesFilterSet
     default_ordering = "-latest_revision_created_at"
-    per_page = 20
+    paginate_by = 20
 
     def get_base_queryset(self):
         return annotate_review_state(
@@ -133,6 +146,381 @@ class MyActivitiesView(BaseListingView):
             ),
             ActionsColumn("links", label=_("Actions")),
             NominationColumn("nomination", label=_("Nomination"), accessor=_nomination_link),
+        ]
+
+
+# 全部活动 (R16-R18, R20) ---------------------------------------------------------------------
+
+
+def sees_every_activity(user):
+    """National moderators and administrators (superusers, platform administrators)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (
+            user.is_superuser
+            or roles.in_group(user, roles.NATIONAL_MODERATORS)
+            or roles.in_group(user, roles.ADMINISTRATORS)
+        )
+    )
+
+
+def moderated_province(user):
+    """The province whose activities a province moderator sees, or None."""
+    if (
+        user.is_authenticated
+        and user.is_active
+        and roles.in_group(user, roles.PROVINCE_MODERATORS)
+        and user.province_id
+    ):
+        return user.province_id
+    return None
+
+
+def can_list_all_activities(user):
+    return sees_every_activity(user) or moderated_province(user) is not None
+
+
+def submitted_at_least_once(queryset):
+    """Activities that reached review at least once: any workflow state, cancelled ones
+    included (a submission withdrawn by its unit was still seen by a moderator), or a
+    publication (the seeded and bulk-loaded activities were published without a workflow).
+    A draft never submitted stays its unit's own business: review_state calls it "draft"
+    like a withdrawn one, so that alone cannot tell them apart."""
+    page_type = ContentType.objects.get_for_model(Page)
+    any_workflow = WorkflowState.objects.filter(
+        base_content_type=page_type, object_id=Cast(OuterRef("pk"), output_field=CharField())
+    )
+    return queryset.filter(Q(first_published_at__isnull=False) | Exists(any_workflow))
+
+
+def activities_visible_to(user):
+    """Every activity submitted at least once for national moderators and administrators;
+    for a province moderator those whose review province is theirs: the column and rule
+    the province review step uses (ProvinceApprovalTask.filter_moderatable, R20)."""
+    activities = ActivityPage.objects.all()
+    if not sees_every_activity(user):
+        province = moderated_province(user)
+        if province is None:
+            raise PermissionDenied
+        activities = activities.filter(review_province_id=province)
+    return submitted_at_least_once(activities)
+
+
+def _open_review_page_ids(status, province_stage):
+    """Ids of the pages whose open workflow (at most one per page, Wagtail's constraint
+    unique_in_progress_workflow) has `status` at a province or national step. Read from the
+    workflow states, a few thousand rows at the peak, rather than by the review state
+    annotated on every activity (a subquery per row of a million)."""
+    from wagtail.models import Task
+
+    from workflow.models import page_id_of
+
+    # The stage's tasks as a list (a handful of rows): a join to the task table as well
+    # made PostgreSQL scan every activity instead of probing the few found here.
+    tasks = Task.objects.all()
+    province = Q(content_type__in=province_task_content_type_ids())
+    tasks = tasks.filter(province) if province_stage else tasks.exclude(province)
+    states = WorkflowState.objects.filter(
+        base_content_type=ContentType.objects.get_for_model(Page),
+        status=status,
+        current_task_state__task__in=list(tasks.values_list("pk", flat=True)),
+    )
+    return states.annotate(review_page_id=page_id_of()).values("review_page_id")
+
+
+OPEN_REVIEW_STATES = {
+    ReviewState.PROVINCE_REVIEWING: (WorkflowState.STATUS_IN_PROGRESS, True),
+    ReviewState.NATIONAL_REVIEWING: (WorkflowState.STATUS_IN_PROGRESS, False),
+    ReviewState.PROVINCE_REJECTED: (WorkflowState.STATUS_NEEDS_CHANGES, True),
+    ReviewState.NATIONAL_REJECTED: (WorkflowState.STATUS_NEEDS_CHANGES, False),
+}
+
+
+def _open_take_downs():
+    from workflow.models import TakeDown
+
+    return TakeDown.objects.filter(restored_at=None).values("page_id")
+
+
+class AllActivitiesFilterSet(WagtailFilterSet):
+    review_state = django_filters.ChoiceFilter(
+        label=_("Review state"), choices=ReviewState.choices, method="filter_review_state"
+    )
+    listing_state = django_filters.ChoiceFilter(
+        label=_("Listing state"), choices=ListingState.choices, method="filter_listing_state"
+    )
+    province = django_filters.ModelChoiceFilter(
+        label=_("Province"),
+        queryset=Region.objects.filter(level=Region.Level.PROVINCE),
+        field_name="province",
+    )
+    channel_category = django_filters.ChoiceFilter(
+        label=_("Channel category"),
+        choices=Organization.Category.choices,
+        field_name="channel_category",
+    )
+
+    class Meta:
+        model = ActivityPage
+        fields = []
+
+    def filter_review_state(self, queryset, name, value):
+        if value in OPEN_REVIEW_STATES:
+            status, province_stage = OPEN_REVIEW_STATES[value]
+            return queryset.filter(pk__in=Subquery(_open_review_page_ids(status, province_stage)))
+        # Approved and draft (review_state_from): no open review, then live or last
+        # approved. The open review is probed by the page's own key (Wagtail's partial
+        # unique index on open workflow states); comparing the annotated status instead
+        # drops the activities that have no workflow state at all (NULL, never "not open").
+        page_type = ContentType.objects.get_for_model(Page)
+        open_review = Exists(
+            WorkflowState.objects.filter(
+                base_content_type=page_type,
+                object_id=Cast(OuterRef("pk"), output_field=CharField()),
+                status__in=(WorkflowState.STATUS_IN_PROGRESS, WorkflowState.STATUS_NEEDS_CHANGES),
+            )
+        )
+        approved = Q(_workflow_status=WorkflowState.STATUS_APPROVED)
+        queryset = queryset.filter(~open_review)
+        if value == ReviewState.APPROVED:
+            return queryset.filter(Q(live=True) | approved)
+        # A draft that reached review had its review cancelled (withdrawn): found from
+        # those workflow states, not by testing every activity that is not listed. (An
+        # activity unpublished with no workflow at all, only in bulk-loaded data, reads
+        # "draft" in the list but is not found here.)
+        from workflow.models import page_id_of
+
+        withdrawn = (
+            WorkflowState.objects.filter(
+                base_content_type=page_type, status=WorkflowState.STATUS_CANCELLED
+            )
+            .annotate(review_page_id=page_id_of())
+            .values("review_page_id")
+        )
+        return queryset.filter(
+            Q(pk__in=Subquery(withdrawn)),
+            Q(live=False),
+            Q(_workflow_status__isnull=True) | ~approved,
+        )
+
+    def filter_listing_state(self, queryset, name, value):
+        taken_down = Q(pk__in=Subquery(_open_take_downs()))
+        if value == ListingState.ON:
+            return queryset.filter(live=True)
+        if value == ListingState.TAKEN_DOWN:
+            return queryset.filter(taken_down, live=False)
+        return queryset.filter(~taken_down, live=False)
+
+
+# The most rows counted and paged through (20 pages of 50, as the public search keeps its
+# best 1,000): past it the list says "more than 1,000" and the filters narrow it. Counting
+# every submitted activity read the whole table (a million rows at the peak). The first
+# 1,000 in the list's order are read through the primary key's index in milliseconds; from
+# about 5,000 on, PostgreSQL's estimates favoured hashing the whole table (0.5 s at 200,000
+# activities with a state filter), so the bound is kept well below that.
+COUNT_CAP = 1_000
+
+
+class CappedPaginator(WagtailPaginator):
+    cap = COUNT_CAP
+    capped = False
+
+    @cached_property
+    def count(self):
+        # One bounded query: SELECT COUNT(*) FROM (… LIMIT cap + 1).
+        counted = self.object_list[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+    def _get_page(self, object_list, number, paginator):
+        # The page's keys first, then its rows: PostgreSQL computes the columns of every
+        # row an OFFSET skips, and the state and name subqueries made page 100 read
+        # 5,000 rows' worth of them (0.5 s at 200,000 activities).
+        if hasattr(object_list, "values_list"):
+            keys = list(object_list.values_list("pk", flat=True))
+            object_list = list(self.object_list.filter(pk__in=keys)) if keys else []
+        return super()._get_page(object_list, number, paginator)
+
+    @cached_property
+    def items_count_label(self):
+        if self.count and self.capped:
+            return _("More than %(count)s activities") % {"count": f"{self.cap:,}"}
+        return super().items_count_label
+
+
+def _when(moment):
+    if moment is None:
+        return "—"
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _submitter(page):
+    name, unit = page._submitter_name, page._submitter_unit
+    if not name:
+        return "—"
+    return f"{unit} · {name}" if unit else name
+
+
+def _channel(page):
+    if page._channel_name is None:
+        return page.get_channel_category_display() or "—"
+    return f"{page._channel_name}（{page.get_channel_category_display()}）"
+
+
+class ButtonsColumn(Column):
+    cell_template_name = "activities/admin/buttons_cell.html"
+
+
+class AllActivitiesView(BaseListingView):
+    """全部活动: every activity submitted at least once (a province moderator: those of
+    their review province) with its review, activity and listing state (R16-R18), so
+    moderators find rejected and taken-down activities and put them back."""
+
+    page_title = _("All activities")
+    header_icon = "list-ul"
+    index_url_name = "all_activities"
+    index_results_url_name = "all_activities_results"
+    results_template_name = "activities/admin/all_activities_results.html"
+    filterset_class = AllActivitiesFilterSet
+    paginator_class = CappedPaginator
+    is_searchable = True
+    # Newest first by creation: the primary key's index answers it at any size, alone or
+    # within a filter. Wagtail's latest_revision_created_at has no index (a sort of the
+    # whole table at a million activities), so the last change is shown, not sorted on.
+    default_ordering = "-pk"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_list_all_activities(request.user):
+            # A 403, not Wagtail's redirect to the dashboard: the menu never offers it.
+            return permission_denied(request, PermissionDenied())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self):
+        # Names as subqueries of the rows shown, not joins. The project's PostgreSQL keeps
+        # Django's join order past four tables (join_collapse_limit=4, config/settings):
+        # with the owner, region and channel joined, a review-state filter keeping 3 of
+        # 200,000 activities read all of them before its few workflow states (2 s, not
+        # 2 ms); with the activity and its page only, the planner starts from those.
+        from accounts.models import User
+
+        owner = User.objects.filter(pk=OuterRef("owner_id"))
+        return annotate_review_state(
+            activities_visible_to(self.request.user).annotate(
+                _submitter_name=Subquery(owner.values("real_name")[:1]),
+                _submitter_unit=Subquery(owner.values("organization__name")[:1]),
+                _province_name=Subquery(
+                    Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1]
+                ),
+                _channel_name=Subquery(
+                    Organization.objects.filter(pk=OuterRef("channel_id"))
+                    .order_by()
+                    .values("name")[:1]
+                ),
+            )
+        )
+
+    def get_valid_orderings(self):
+        return ["-pk", "pk"]
+
+    def search_queryset(self, queryset):
+        """Titles holding the query's words, among the activities the filters keep: the
+        best 1,000 matches of the public search's bounded query (search.ranked, which
+        reads the title index first), narrowed to those whose title has every word."""
+        if not self.is_searching:
+            return queryset
+        from search.ranked import ranked_ids
+        from search.segment import needed_words, segment_query
+
+        from .listing import MAX_SEARCH_HITS
+
+        segmented = segment_query(self.search_query)
+        if not segmented:
+            return queryset.none()
+        ids = ranked_ids(queryset, self.search_query, MAX_SEARCH_HITS)
+        queryset = queryset.filter(pk__in=ids)
+        for word in needed_words(segmented).split():
+            queryset = queryset.filter(title__icontains=word)
+        return queryset
+
+    # -- cells ----------------------------------------------------------------------------
+
+    def _may_edit(self, page):
+        """Whether the editor opens for this user, without a query per row: Wagtail's
+        page permissions (cached per user: national moderators and administrators hold
+        "change" on the activities), or the province step awaiting this province's
+        moderators (ProvinceApprovalTask.stage_allows, on the recorded review province).
+        The editor checks again."""
+        user = self.request.user
+        if user.is_superuser:
+            return True
+        tester = page.permissions_for_user(user)
+        if "change" in tester.permissions:
+            return True
+        if "add" in tester.permissions and page.owner_id == user.pk:
+            return True
+        return (
+            page.review_state == ReviewState.PROVINCE_REVIEWING
+            and moderated_province(user) is not None
+            and page.review_province_id == user.province_id
+        )
+
+    def _title_url(self, page):
+        if self._may_edit(page):
+            return reverse("wagtailadmin_pages:edit", args=[page.pk])
+        if page.live:
+            return page.get_url(self.request)
+        # The preview, like the editor, is for those who may edit.
+        return None
+
+    def _buttons(self, page):
+        from workflow.takedown import can_take_down
+        from workflow.wagtail_hooks import take_down_buttons
+
+        user = self.request.user
+        if page.live:
+            return list(take_down_buttons(page, user, "all_activities"))
+        if page.listing_state == ListingState.TAKEN_DOWN and can_take_down(user):
+            # take_down_buttons reads the open record again (a query per row); this list
+            # has it annotated, and the same page offers "put back".
+            from wagtail.admin.widgets import Button
+
+            return [
+                Button(
+                    _("Put back"),
+                    reverse("take_down", args=[page.pk]),
+                    icon_name="upload",
+                    priority=62,
+                )
+            ]
+        return []
+
+    @property
+    def columns(self):
+        return [
+            TitleColumn(
+                "title",
+                label=_("Activity name"),
+                accessor="get_admin_display_title",
+                get_url=self._title_url,
+            ),
+            Column("submitter", label=_("Submitted by"), accessor=_submitter),
+            Column("channel", label=_("Responsible channel"), accessor=_channel),
+            Column(
+                "province",
+                label=_("Province"),
+                accessor=lambda page: page._province_name or "—",
+            ),
+            BadgeColumn("review_state", _review_badge, label=_("Review state")),
+            BadgeColumn("activity_state", _activity_badge, label=_("Activity state")),
+            BadgeColumn("listing_state", _listing_badge, label=_("Listing state")),
+            Column(
+                "latest_revision_created_at",
+                label=_("Last change"),
+                accessor=lambda page: _when(page.latest_revision_created_at),
+            ),
+            ButtonsColumn("buttons", label=_("Actions"), accessor=self._buttons),
         ]
 
 

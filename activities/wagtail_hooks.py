@@ -12,10 +12,10 @@ from accounts.roles import is_submitter_only
 
 from .models import ActivityPage, ActivityType, JointActionCategory, SpecialActionCategory
 from .page_admin import ActivityPageViewSet
-from .permissions import own_activities_only
+from .permissions import activities_in_sight, sees_page_types_report
 from .rich_text import PublicPageLinkHandler
 from .states import annotate_review_state
-from .views import MyActivitiesView, new_activity
+from .views import AllActivitiesView, MyActivitiesView, can_list_all_activities, new_activity
 
 
 class ActivityTypeViewSet(SnippetViewSet):
@@ -59,6 +59,12 @@ def register_my_activities_urls():
             name="my_activities_results",
         ),
         path("my-activities/new/", new_activity, name="new_activity"),
+        path("all-activities/", AllActivitiesView.as_view(), name="all_activities"),
+        path(
+            "all-activities/results/",
+            AllActivitiesView.as_view(results_only=True),
+            name="all_activities_results",
+        ),
     ]
 
 
@@ -81,9 +87,23 @@ def register_my_activities_menu_item():
     )
 
 
+class AllActivitiesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_list_all_activities(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_all_activities_menu_item():
+    return AllActivitiesMenuItem(
+        _("All activities"), reverse("all_activities"), icon_name="list-ul", order=105
+    )
+
+
 @hooks.register("construct_page_chooser_queryset")
 def only_own_activities_in_page_chooser(pages, request):
-    return own_activities_only(pages, request.user)
+    # R2, R20: a submitter's own activities; a province moderator's, those awaiting their
+    # review step. The chooser listed every unit's drafts, by draft title, to both.
+    return activities_in_sight(pages, request.user)
 
 
 class MyActivitiesPanel(Component):
@@ -131,6 +151,14 @@ def warn_after_edit(request, page):
 @hooks.register("register_rich_text_features", order=100)
 def link_only_public_pages(features):
     features.register_link_type(PublicPageLinkHandler)
+
+
+@hooks.register("construct_reports_menu")
+def hide_page_types_report(request, menu_items):
+    """The "Page types usage" report names the activity edited last nationwide, drafts
+    included (R2): its menu item goes where its URL is refused (SubmitterScopeMiddleware)."""
+    if not sees_page_types_report(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "page-types-usage"]
 
 
 from . import nomination_hooks, stats_hooks  # noqa: E402,F401

@@ -3,6 +3,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import BigIntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect
@@ -14,6 +15,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.models import Page, TaskState
 
 from activities.models import ActivityPage, ActivityType
+from activities.states import province_task_content_type_ids
 from home.converters import is_db_id
 from organizations.models import Organization, Region
 
@@ -34,7 +36,10 @@ def reviewable_task_states(user):
         .select_related("task", "workflow_state__requested_by")
         .annotate(
             activity_title=Subquery(activity.values("draft_title")[:1]),
-            activity_province=Subquery(activity.values("review_province__name")[:1]),
+            # The activity's own region (R9), as everywhere else; the province whose
+            # moderators review it (the channel's) is named on a province step only.
+            activity_province=Subquery(activity.values("province__name")[:1]),
+            activity_review_province=Subquery(activity.values("review_province__name")[:1]),
             activity_type=Subquery(activity.values("activity_type__name")[:1]),
             activity_channel=Subquery(activity.values("channel__name")[:1]),
             activity_start=Subquery(activity.values("start_at")[:1]),
@@ -68,9 +73,10 @@ class ModerationFilterSet(WagtailFilterSet):
         fields = []
 
     def filter_activity(self, queryset, name, value):
-        field = {"province": "review_province"}.get(name, name)
+        # "province" is where the activity takes place (R9): a ministry's or a national
+        # society's activity has no reviewing province and must still be found by it.
         value = getattr(value, "pk", value)
-        return for_activities(queryset, ActivityPage.objects.filter(**{field: value}))
+        return for_activities(queryset, ActivityPage.objects.filter(**{name: value}))
 
 
 class BulkActionForm(forms.Form):
@@ -102,6 +108,15 @@ class BulkActionForm(forms.Form):
         return cleaned
 
 
+DESK_PAGE_SIZE = 100
+
+
+def _page_url(request, number):
+    query = request.GET.copy()
+    query["p"] = number
+    return f"?{query.urlencode()}"
+
+
 def moderation(request):
     """审核工作台: everything awaiting the user's review, filterable, with bulk actions that
     go through each task's own on_action (same permission rules as one by one)."""
@@ -124,15 +139,24 @@ def moderation(request):
         messages.error(
             request, _("Choose activities and an action; requesting changes needs a comment.")
         )
+    # Oldest first, a page at a time: the desk showed the first 200 and no way to the rest.
+    paginator = Paginator(rows, DESK_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("p"))
     return TemplateResponse(
         request,
         "workflow/admin/moderation.html",
         {
-            "rows": rows[:200],
-            "total": rows.count(),
+            "rows": page.object_list,
+            "page": page,
+            "previous_url": _page_url(request, page.previous_page_number())
+            if page.has_previous()
+            else None,
+            "next_url": _page_url(request, page.next_page_number()) if page.has_next() else None,
+            "total": paginator.count,
             "filters": filterset,
             "form": form,
             "page_title": _("Review desk"),
+            "province_task_types": province_task_content_type_ids(),
         },
     )
 

@@ -71,7 +71,8 @@ def test_the_desk_filters(client, people, waiting):
     _pages, talk, other_type = waiting
     root = people["superuser"]
     assert shown(client, root) == {"广东讲座待审", "北京展览待审", "学会讲座待审"}
-    assert shown(client, root, province="440000") == {"广东讲座待审"}
+    # The province is where the activity takes place (R9): the society's is in Guangdong.
+    assert shown(client, root, province="440000") == {"广东讲座待审", "学会讲座待审"}
     assert shown(client, root, province="110000") == {"北京展览待审"}
     assert shown(client, root, activity_type=talk.pk) == {"广东讲座待审", "学会讲座待审"}
     assert shown(client, root, activity_type=other_type.pk) == {"北京展览待审"}
@@ -81,3 +82,32 @@ def test_the_desk_filters(client, people, waiting):
     assert shown(client, root, channel_category="provincial", activity_type=talk.pk) == {
         "广东讲座待审"
     }
+
+
+def test_the_desk_is_paged_and_keeps_its_filters(client, people, monkeypatch):
+    """R20: with more tasks waiting than one page holds, the desk showed the first 200 and
+    no way to the rest; each page now links the next with the filters kept."""
+    from workflow import views
+
+    monkeypatch.setattr(views, "DESK_PAGE_SIZE", 2)
+    image = factories.poster(people["submitter"])
+    for number in range(5):
+        page = factories.activity(
+            owner=people["submitter"], title=f"待审第{number}号", poster=image
+        )
+        submit(page, people["submitter"])
+    client.force_login(people["guangdong"])
+
+    seen = []
+    url = "/admin/review/?province=440000"
+    while url:
+        response = client.get(url if url.startswith("/") else "/admin/review/" + url)
+        html = response.content.decode()
+        assert "5 个活动等待您审核" in html
+        seen += [number for number in range(5) if f"待审第{number}号" in html]
+        url = response.context["next_url"]
+        if url:
+            assert "province=440000" in url
+    assert sorted(seen) == [0, 1, 2, 3, 4]
+    assert client.get("/admin/review/?p=999").status_code == 200
+    assert client.get("/admin/review/?p=abc").status_code == 200
