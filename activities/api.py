@@ -24,7 +24,7 @@ from home.converters import is_db_id
 
 from . import listing, renditions
 from .listing import FILTER_PARAMS, public_activities
-from .models import ActivityPage, HostUnit, OrganizerUnit, http_url_or_empty
+from .models import ActivityPage, HostUnit, OrganizerUnit
 from .rich_text import clean_db_html, field_features
 
 # One fixed rendition for every API client: WebP, at most 800 pixels on its long side.
@@ -144,10 +144,11 @@ def field_names(fields):
 
 
 class ReservationUrlField(WholePageField):
-    """Only an http(s) link, even one stored without the editor's validation."""
+    """The booking link visitors see on the page (R11, R30): only while reservation is on,
+    and only an http(s) link, even one stored without the editor's validation."""
 
     def to_representation(self, page):
-        return http_url_or_empty(page.reservation_url)
+        return page.public_reservation_url
 
 
 class PublicRichTextField(RichTextFieldSerializer):

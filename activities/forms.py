@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.images import get_image_model
+from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
 from home.converters import is_db_id
@@ -15,6 +17,43 @@ from .constants import HTTP_URL_MESSAGE, TITLE_MAX_LENGTH
 
 RELATION_FIELDS = ("joint_action_categories", "special_action_categories")
 RELATION_FORMSETS = ("partner_departments", "partner_societies")
+# Each flag of R11 and what it asks for when "yes". At "no" its follow-up is neither judged
+# nor kept: the public page, the API and the feeds show only what a "yes" asks for.
+FOLLOW_UPS = {
+    "is_joint_action": "joint_action_categories",
+    "is_special_action": "special_action_categories",
+    "has_partner_departments": "partner_departments",
+    "has_partner_societies": "partner_societies",
+    "supports_reservation": "reservation_url",
+}
+# Which library organizations each kind of partner unit can be (R3, R11): the guide's
+# "ministries or local government departments" and "societies". 其他 (other) holds both the
+# local departments and the societies that are not national.
+PARTNER_CATEGORIES = {
+    "partner_departments": (Organization.Category.MINISTRY, Organization.Category.OTHER),
+    "partner_societies": (Organization.Category.NATIONAL_SOCIETY, Organization.Category.OTHER),
+}
+PARTNER_KIND_MESSAGES = {
+    "partner_departments": _(
+        "Pick a ministry or a government department (category Ministry or Other) from "
+        "the library, or type the department's exact name."
+    ),
+    "partner_societies": _(
+        "Pick a society (category National society or Other) from the library, or type "
+        "the society's exact name."
+    ),
+}
+IMAGE_NOT_YOURS_MESSAGE = _(
+    "The details show an image that is not yours to use (another unit's upload or a "
+    "nomination photo); its picture is hidden below. Remove it and insert one of your own "
+    "images with the editor's image button."
+)
+MISSING_PAGE_MESSAGE = _(
+    "A link in the details leads to a page that does not exist. Remove the link or choose "
+    "the page again."
+)
+# Select inputs that hold ids, besides the choosers.
+ID_SELECTS = ("activity_type", *RELATION_FIELDS)
 # What decides an activity's review route and province (R19, R20).
 ROUTING_FIELDS = {"channel", "channel_category"}
 SUBMIT_ACTIONS = ("action-submit", "action-restart-workflow")
@@ -31,13 +70,18 @@ def has_visible_content(html):
 
 
 def without_impossible_ids(data):
-    """`data` with a chooser value no row can have ("abc", "1.5", twenty digits) emptied:
-    only a forged request sends one, and Wagtail's chooser widgets, asked to show it again
-    beside the form's errors, looked it up and failed (a 500). The field then says what
-    is missing, as for an empty choice."""
+    """`data` with a chooser or select value no row can have ("abc", "1.5", twenty digits)
+    emptied: only a forged request sends one, and Wagtail's chooser widgets, asked to show
+    it again beside the form's errors, looked it up and failed (a 500), as did a select
+    given a number past SQLite's 64 bits. The field then says what is missing, as for an
+    empty choice; a ticked category that cannot exist is left out."""
     if data is None or not hasattr(data, "getlist"):
         return data
-    keys = [key for key in data if key in CHOOSER_FIELDS or key.endswith(CHOOSER_SUFFIX)]
+    keys = [
+        key
+        for key in data
+        if key in CHOOSER_FIELDS or key in ID_SELECTS or key.endswith(CHOOSER_SUFFIX)
+    ]
     impossible = [
         key for key in keys if any(value and not is_db_id(value) for value in data.getlist(key))
     ]
@@ -45,7 +89,11 @@ def without_impossible_ids(data):
         return data
     data = data.copy()
     for key in impossible:
-        data.setlist(key, [value if is_db_id(value) else "" for value in data.getlist(key)])
+        values = data.getlist(key)
+        if key in RELATION_FIELDS:
+            data.setlist(key, [value for value in values if is_db_id(value)])
+        else:
+            data.setlist(key, [value if is_db_id(value) else "" for value in values])
     return data
 
 
@@ -74,6 +122,12 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
             self.fields["reservation_url"].error_messages["invalid"] = HTTP_URL_MESSAGE
         self._offer_active_options()
         self._offer_choosable_posters()
+        self._offer_partner_kinds()
+        self._withdraw_follow_ups()
+        # The images already in the details stay, like the poster the activity has.
+        from .rich_text import embedded_image_ids
+
+        self._stored_image_ids = embedded_image_ids(self.instance.details)
         host_units = self.formsets.get("host_units")
         if host_units is not None:
             host_units.error_messages = {
@@ -81,20 +135,65 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
                 "too_few_forms": _("Add at least one host unit."),
             }
 
+    def _choosable_images(self):
+        """The images the user may choose (their own uploads for a submitter, never
+        nomination material: accounts/upload_policy.py), as the image chooser lists them."""
+        return policy_registry.get_by_type(get_image_model()).instances_user_has_permission_for(
+            self.for_user, "choose"
+        )
+
     def _offer_choosable_posters(self):
-        """The poster is one of the images the user may choose (their own uploads for a
-        submitter, accounts/upload_policy.py) or the one the activity has: the chooser
-        shows no other, and a forged id must not attach another unit's image."""
+        """The poster is one of the images the user may choose or the one the activity
+        has: the chooser shows no other, and a forged id must not attach another unit's
+        image."""
         field = self.fields.get("poster")
         if field is None or self.for_user is None:
             return
-        choosable = policy_registry.get_by_type(
-            field.queryset.model
-        ).instances_user_has_permission_for(self.for_user, "choose")
         current = self.initial.get("poster")
         field.queryset = field.queryset.model.objects.filter(
-            models.Q(pk__in=choosable.values("pk")) | models.Q(pk=getattr(current, "pk", current))
+            models.Q(pk__in=self._choosable_images().values("pk"))
+            | models.Q(pk=getattr(current, "pk", current))
         )
+
+    def _offer_partner_kinds(self):
+        """A partner department or society picked from the library is of its kind (R11)."""
+        for name, categories in PARTNER_CATEGORIES.items():
+            formset = self.formsets.get(name)
+            if formset is None:
+                continue
+            for form in formset.forms:
+                field = form.fields.get("organization")
+                if field is None:
+                    continue
+                field.queryset = field.queryset.filter(category__in=categories)
+                field.error_messages = {
+                    **field.error_messages,
+                    "invalid_choice": PARTNER_KIND_MESSAGES[name],
+                }
+
+    def _flag(self, name):
+        """The value of a yes/no field as this form has it (sent, or else initial)."""
+        field = self.fields.get(name)
+        if field is None:
+            return bool(getattr(self.instance, name, False))
+        if not self.is_bound:
+            return bool(self[name].value())
+        value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+        try:
+            return bool(field.clean(value))
+        except forms.ValidationError:
+            return False
+
+    def _withdraw_follow_ups(self):
+        """The follow-ups whose flag is "no" (R11): rows are then neither judged nor kept,
+        and clean() empties the other follow-ups."""
+        self._withdrawn = {
+            follow_up for flag, follow_up in FOLLOW_UPS.items() if not self._flag(flag)
+        }
+        for name in RELATION_FORMSETS:
+            formset = self.formsets.get(name)
+            if formset is not None and name in self._withdrawn:
+                formset.withdrawn = True
 
     def _offer_active_options(self):
         """Retired types and categories stay on the activities that have them, but are
@@ -113,6 +212,16 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
 
     def clean(self):
         cleaned = super().clean()
+        for name in self._withdrawn - set(RELATION_FORMSETS):
+            # What a "no" leaves behind is neither judged nor kept (R11).
+            self._errors.pop(name, None)
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                cleaned[name] = field.queryset.none()
+            else:
+                cleaned[name] = ""
         # In-memory many-to-many and inline values are only attached to the page on save;
         # hand their counts to the model's R11 rules now.
         counts = {name: len(cleaned.get(name) or []) for name in RELATION_FIELDS}
@@ -147,8 +256,9 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
 
     def clean_details(self):
         """Empty paragraphs (Enter pressed in an empty editor), spaces or full-width spaces
-        are no details (R13): required means something a visitor can read."""
-        details = self.cleaned_data.get("details") or ""
+        are no details (R13): required means something a visitor can read. Its images and
+        page links are what the editor's buttons insert (R2, R12, R13)."""
+        details = self._checked_references(self.cleaned_data.get("details") or "")
         if has_visible_content(details):
             return details
         if self.fields["details"].required:
@@ -157,13 +267,50 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
             )
         return ""
 
+    def _checked_references(self, details):
+        """`details` with only the images and page links the editor's buttons insert.
+
+        Data they never produce (an id that is no number, an image format that is not
+        registered: only a forged request sends it) is left out, as the rest of such a
+        request's markup is (activities/rich_text.py): stored, it made the editor, the
+        preview and the public page answer 500. An image the user may not choose (another
+        unit's upload, a nomination photo: R2, R33; as for the poster, R12) and a link to a
+        page that does not exist are refused with a message."""
+        # Here: activities.rich_text loads Wagtail's admin, which needs the models ready.
+        from . import rich_text
+
+        details = rich_text.without_bad_references(details)
+        images, links = rich_text.references(details)
+        problems = []
+        image_ids = {int(attrs["id"]) for attrs in images if is_db_id(attrs.get("id", ""))}
+        refused = image_ids - self._stored_image_ids
+        if refused and self.for_user is not None:
+            allowed = set(
+                self._choosable_images().filter(pk__in=refused).values_list("pk", flat=True)
+            )
+            refused -= allowed
+        elif refused:
+            refused -= set(
+                get_image_model().objects.filter(pk__in=refused).values_list("pk", flat=True)
+            )
+        if refused:
+            # The text comes back with the form's errors: without the picture.
+            self.fields["details"].widget.concealed_image_ids = frozenset(refused)
+            problems.append(IMAGE_NOT_YOURS_MESSAGE)
+        page_ids = {int(attrs["id"]) for attrs in links if is_db_id(attrs.get("id", ""))}
+        if page_ids and Page.objects.filter(pk__in=page_ids).count() < len(page_ids):
+            problems.append(MISSING_PAGE_MESSAGE)
+        if problems:
+            raise forms.ValidationError(problems)
+        return details
+
     @property
     def is_submission(self):
         # Restarting the review after changes were requested submits as well.
         return any(action in self.data for action in SUBMIT_ACTIONS)
 
     def _filled_rows(self, formset):
-        if formset is None:
+        if formset is None or getattr(formset, "withdrawn", False):
             return 0
         rows = 0
         for form in formset.forms:

@@ -1,4 +1,5 @@
 import difflib
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -14,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.forms.pages import CopyForm
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -62,7 +64,14 @@ from .states import (
     annotated_review_state,
     review_state_for,
 )
-from .text import first_control_character
+from .text import (
+    first_control_character,
+    first_direction_control,
+    has_visible_character,
+    perceived_length,
+    rich_text_is_visible,
+    rich_text_length,
+)
 
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -70,6 +79,55 @@ JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0
 validate_http_url = URLValidator(
     schemes=["http", "https"], message=HTTP_URL_MESSAGE, code="http_url"
 )
+
+
+# Bounds of the free texts (R13) that had none: only the 2.5 MB request limit, and a
+# 60 KB run of one character in the content tied up a worker for minutes (the cost itself
+# is fixed in search/segment.py; these bound what one save stores, renders and indexes).
+# Generous: the guide asks for the content and the highlights as a clause each of the
+# details' short summary ("活动将XXX", "该活动XXX"), and the seeded activities write a line
+# of each. The details introduce the whole activity (programme, scientists, channels,
+# pictures): 50,000 characters is a long booklet, above the 30,000 the hardening tests
+# store as a long but real text, and segments in about 0.6 s at the worst. Wagtail's search
+# description goes into <meta name="description">, of which search engines show about a
+# hundred characters.
+# Publishing checks them again (Page.save cleans): a bound an older version could exceed
+# would refuse its approval, so they sit well above what anyone writes there.
+TEXT_MAX_LENGTHS = {"content": 5_000, "highlights": 5_000, "search_description": 300}
+# The details' text, counted without markup; and their HTML, markup included, so that
+# formatting cannot grow them unbounded either (search indexes 200,000 characters).
+DETAILS_MAX_TEXT = 50_000
+DETAILS_MAX_HTML = 200_000
+
+REQUIRED_MESSAGE = forms.Field.default_error_messages["required"]
+
+
+def title_length_message(count):
+    return _("The name has %(count)d characters; at most %(max)d are allowed.") % {
+        "count": count,
+        "max": TITLE_MAX_LENGTH,
+    }
+
+
+def direction_control_message(char):
+    return _(
+        "Delete the invisible direction control (%(code)s) in this field: it makes the text "
+        "read in another order than it was typed."
+    ) % {"code": f"U+{ord(char):04X}"}
+
+
+class ActivityCopyForm(CopyForm):
+    """Wagtail's "copy" page (ActivityPage.copy_form_class), with the name's rules (R6,
+    R31). Wagtail saves the copy as a draft, which checks only that the title is present
+    and fits its column: a 62-character name, or one holding a control character, was
+    stored on the copy."""
+
+    def clean_new_title(self):
+        title = unicodedata.normalize("NFC", self.cleaned_data["new_title"])
+        messages = ActivityPage.title_errors(title)
+        if messages:
+            raise ValidationError(messages)
+        return title
 
 
 def http_url_or_empty(value):
@@ -482,6 +540,7 @@ class ActivityPage(FastRoutingMixin, Page):
     parent_page_types = ["activities.ActivityIndexPage"]
     subpage_types = []
     base_form_class = ActivityPageForm
+    copy_form_class = ActivityCopyForm
 
     class Meta:
         verbose_name = _("activity")
@@ -583,12 +642,7 @@ class ActivityPage(FastRoutingMixin, Page):
         def add(field, message):
             errors.setdefault(field, []).append(message)
 
-        if self.title and len(self.title) > TITLE_MAX_LENGTH:
-            add(
-                "title",
-                _("The name has %(count)d characters; at most %(max)d are allowed.")
-                % {"count": len(self.title), "max": TITLE_MAX_LENGTH},
-            )
+        self._clean_title_length(add)
         for name in ("start_at", "end_at"):
             moment = getattr(self, name)
             if moment is not None and not MIN_YEAR <= moment.year <= MAX_YEAR:
@@ -608,39 +662,127 @@ class ActivityPage(FastRoutingMixin, Page):
         if errors:
             raise ValidationError(errors)
 
+    def _clean_title_length(self, add):
+        """R6: at most 50 characters, as readers count them (text.perceived_length: é
+        typed as two code points counts one, so does a family emoji)."""
+        count = perceived_length(self.title) if self.title else 0
+        if count > TITLE_MAX_LENGTH:
+            add("title", title_length_message(count))
+
+    @classmethod
+    def title_errors(cls, title):
+        """The messages the name rules give `title` (R6, R31), as when an activity is
+        saved: for forms that set a name alone (ActivityCopyForm)."""
+        page = cls(title=title)
+        errors = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        others = [field.name for field in cls._meta.fields if field.name != "title"]
+        try:
+            page.clean_fields(exclude=others)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if not errors:
+            page._clean_title_length(add)
+        return errors.get("title", [])
+
     def clean_fields(self, exclude=None):
-        """Each field's own validation, then R31's control characters in the fields that
-        passed it. Here rather than in clean(): a field the form leaves out (`exclude`)
-        must get no error, and a link already refused as a link is not refused twice."""
+        """Each field's own validation, then, in the fields that passed it: R31's control
+        characters (and direction controls), required text that shows nothing (R6, R13),
+        and the free texts' lengths (R13). Here rather than in clean(): a field the form
+        leaves out (`exclude`) must get no error, and a link already refused as a link is
+        not refused twice. Each field gets the first of these it breaks."""
         errors = {}
         try:
             super().clean_fields(exclude)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        skipped = {*(exclude or ()), *errors}
-        self._clean_control_characters(
-            skipped, lambda field, message: errors.setdefault(field, []).append(message)
-        )
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        for check in (
+            self._clean_control_characters,
+            self._clean_invisible_text,
+            self._clean_text_lengths,
+        ):
+            check({*(exclude or ()), *errors}, add)
         if errors:
             raise ValidationError(errors)
 
-    def _clean_control_characters(self, skipped, add):
-        """R31: no invisible control character in the text an editor types, Page's (title,
-        SEO title, description) included. Word's manual line break survives pasting, and
-        XML refuses it: the feeds answered 500 for one live activity holding one. Text
-        areas keep tabs and line breaks; one-line fields take none."""
+    def _typed_text_fields(self, skipped):
+        """(field, multi_line) of the text fields an editor types, but those in `skipped`."""
         for field in self._meta.concrete_fields:
             if field.name in skipped or not field.editable:
                 continue
             if field.choices or isinstance(field, models.SlugField):
                 continue  # choices and slugs allow a narrower alphabet already
             if isinstance(field, models.TextField):
-                multi_line = True
+                yield field, True
             elif isinstance(field, models.CharField):
-                multi_line = False
+                yield field, False
+
+    def _clean_invisible_text(self, skipped, add):
+        """R6, R13: required text must show something. Django's "required" counts a
+        zero-width space (U+200B), a joiner or a BOM as text: a name of two zero-width
+        spaces was submitted, an untitled activity. Rich text shows an image too."""
+        for field, _multi_line in self._typed_text_fields(skipped):
+            value = getattr(self, field.attname)
+            if field.blank or not value:
+                continue  # an empty value has had Django's own message
+            if isinstance(field, RichTextField):
+                visible = rich_text_is_visible(value)
             else:
-                continue
-            char = first_control_character(getattr(self, field.attname), multi_line)
+                visible = has_visible_character(value)
+            if not visible:
+                add(field.name, REQUIRED_MESSAGE)
+
+    def _clean_text_lengths(self, skipped, add):
+        """R13: the free texts Django bounds by no column size have a bound of their own
+        (TEXT_MAX_LENGTHS, DETAILS_MAX_TEXT)."""
+        for name, limit in TEXT_MAX_LENGTHS.items():
+            count = len(getattr(self, name) or "")
+            if name not in skipped and count > limit:
+                add(
+                    name,
+                    _("This text has %(count)d characters; at most %(max)d are allowed.")
+                    % {"count": count, "max": limit},
+                )
+        if "details" in skipped or not self.details:
+            return
+        count = rich_text_length(self.details)
+        if count > DETAILS_MAX_TEXT:
+            add(
+                "details",
+                _("The details have %(count)d characters of text; at most %(max)d are allowed.")
+                % {"count": count, "max": DETAILS_MAX_TEXT},
+            )
+        elif len(self.details) > DETAILS_MAX_HTML:
+            add(
+                "details",
+                _(
+                    "With their formatting the details are %(count)d characters long; at most "
+                    "%(max)d are allowed. Remove formatting pasted with the text, or shorten it."
+                )
+                % {"count": len(self.details), "max": DETAILS_MAX_HTML},
+            )
+
+    def _clean_control_characters(self, skipped, add):
+        """R31: no invisible control character in the text an editor types, Page's (title,
+        SEO title, description) included. Word's manual line break survives pasting, and
+        XML refuses it: the feeds answered 500 for one live activity holding one. Text
+        areas keep tabs and line breaks; one-line fields take none, nor a direction
+        control (U+202E, the right-to-left override, made a name read backwards)."""
+        for field, multi_line in self._typed_text_fields(skipped):
+            value = getattr(self, field.attname)
+            char = first_control_character(value, multi_line)
+            if char is None and not multi_line:
+                char = first_direction_control(value)
+                if char is not None:
+                    add(field.name, direction_control_message(char))
+                    continue
             if char is None:
                 continue
             code = f"U+{ord(char):04X}"
@@ -809,6 +951,7 @@ class ActivityPage(FastRoutingMixin, Page):
     # Persistence --------------------------------------------------------------------------
 
     def full_clean(self, *args, **kwargs):
+        self._normalize_title()
         self._sync_derived_fields()
         self._fill_empty_slug()
         super().full_clean(*args, **kwargs)
@@ -829,6 +972,7 @@ class ActivityPage(FastRoutingMixin, Page):
             self.slug = self._get_autogenerated_slug("activity")
 
     def save(self, *args, **kwargs):
+        self._normalize_title()
         self._sync_derived_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -847,6 +991,12 @@ class ActivityPage(FastRoutingMixin, Page):
             # The rank holds the id, which the first save has only just given.
             self.newest_rank = newest_rank(self.newest_key, self.pk)
             ActivityPage.objects.filter(pk=self.pk).update(newest_rank=self.newest_rank)
+
+    def _normalize_title(self):
+        """R6: the name in Unicode's composed form (NFC), as it is counted: é typed as e and
+        a combining accent is stored as the one character it shows."""
+        if self.title:
+            self.title = unicodedata.normalize("NFC", self.title)
 
     @staticmethod
     def sync_listed(sender, instance, **kwargs):
@@ -1199,6 +1349,9 @@ class ActivityUnit(Orderable):
     def clean(self):
         super().clean()
         self.name = " ".join((self.name or "").split())
+        if not has_visible_character(self.name):
+            # Zero-width spaces and the like are no name (R14): as if nothing was typed.
+            self.name = ""
         if self.organization_id:
             if not self.organization.is_certified:
                 raise ValidationError(
@@ -1209,6 +1362,10 @@ class ActivityUnit(Orderable):
             raise ValidationError(
                 {"name": _("Pick an organization from the library or type its exact name.")}
             )
+        else:
+            char = first_direction_control(self.name)
+            if char is not None:
+                raise ValidationError({"name": direction_control_message(char)})
 
 
 class HostUnit(ActivityUnit):

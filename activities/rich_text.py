@@ -5,17 +5,31 @@ code gives it (seed data, an import, a shell), and Wagtail's |richtext filter re
 HTML as it is: a <script> saved that way would run on the public page. So stored HTML is
 cleaned again on the way out with Wagtail's own whitelist for database HTML (the one its API
 uses for rich text input), restricted to the field's editor features. Code and styling
-elements go with their content rather than leaving it behind as visible text."""
+elements go with their content rather than leaving it behind as visible text.
+
+Embeds and page links name a row by id, and Wagtail looks them up (and an image's format
+up) when rendering: an id that is no number or a format that is not registered failed the
+page with a 500. The editor checks them when text is saved (activities/forms.py); rendering
+drops what slipped in before, on the public page and in the editor alike."""
 
 import functools
+import json
+import re
 
 from django.conf import settings
 from django.utils.html import escape
 from wagtail.admin.rich_text import DraftailRichTextArea
 from wagtail.admin.rich_text.converters.db_html import DbHTMLConverter, DbHtmlInputWhitelister
+from wagtail.images.formats import get_image_formats
 from wagtail.models import Page
 from wagtail.rich_text import features as feature_registry
 from wagtail.rich_text.pages import PageLinkHandler
+from wagtail.rich_text.rewriters import FIND_A_TAG, extract_attrs
+
+from home.converters import is_db_id
+
+# Wagtail's pattern (wagtail.rich_text.rewriters) wants "/>"; the editor's parser does not.
+FIND_EMBED_TAG = re.compile(r"<embed(\b[^>]*?)/?>")
 
 # Removed together with everything inside them.
 DROPPED_WITH_CONTENT = frozenset(
@@ -47,8 +61,9 @@ class _Whitelister(DbHtmlInputWhitelister):
             tag.decompose()
             return
         if tag.name in {"a", "embed"} and _has_bad_reference(tag):
-            # Wagtail looks a page or image up by this id when rendering: anything but a
-            # number would fail that query instead of rendering a broken link.
+            # Wagtail looks a page or image (and its format) up when rendering: an id that
+            # is no row's or a format not registered failed the page instead of rendering
+            # a broken link.
             if tag.name == "embed":
                 tag.decompose()
                 return
@@ -64,8 +79,59 @@ def _has_bad_reference(tag):
     marker = "data-linktype" if tag.name == "a" else "data-embedtype"
     if marker not in tag.attrs:
         return False
-    value = str(tag.attrs.get("data-id", ""))
-    return not (value.isascii() and value.isdigit() and len(value) <= 10)
+    attrs = {name.removeprefix("data-"): str(value) for name, value in tag.attrs.items()}
+    return is_bad_reference(attrs)
+
+
+def image_format_names():
+    """The names of the registered image formats, the only ones an image embed can have."""
+    return frozenset(image_format.name for image_format in get_image_formats())
+
+
+def is_bad_reference(attrs):
+    """Whether a page link's or an embed's attributes (database HTML) would fail rendering:
+    an id that is no row's id, or an image format that is not registered."""
+    if not is_db_id(attrs.get("id", "")):
+        return True
+    return attrs.get("embedtype") == "image" and attrs.get("format") not in image_format_names()
+
+
+def references(html):
+    """The image embeds and the page links of database HTML, as attribute dicts."""
+    images = [
+        attrs
+        for attrs in map(extract_attrs, FIND_EMBED_TAG.findall(html or ""))
+        if attrs.get("embedtype") == "image"
+    ]
+    links = [
+        attrs
+        for attrs in map(extract_attrs, FIND_A_TAG.findall(html or ""))
+        if attrs.get("linktype") == "page"
+    ]
+    return images, links
+
+
+def embedded_image_ids(html):
+    """The ids of the images embedded in database HTML."""
+    images, _links = references(html)
+    return {int(attrs["id"]) for attrs in images if is_db_id(attrs.get("id", ""))}
+
+
+def _without_bad_embed(match):
+    attrs = extract_attrs(match.group(1))
+    return "" if "embedtype" in attrs and is_bad_reference(attrs) else match.group(0)
+
+
+def _without_bad_link(match):
+    attrs = extract_attrs(match.group(1))
+    return "<a>" if "linktype" in attrs and is_bad_reference(attrs) else match.group(0)
+
+
+def without_bad_references(html):
+    """Database HTML without the embeds and page links that would fail rendering: such an
+    embed goes, such a link keeps its text."""
+    html = FIND_EMBED_TAG.sub(_without_bad_embed, html)
+    return FIND_A_TAG.sub(_without_bad_link, html)
 
 
 @functools.lru_cache(maxsize=16)
@@ -115,15 +181,46 @@ def clean_field(instance, name):
 
 
 class DraftailEditor(DraftailRichTextArea):
-    """Wagtail's Draftail editor, except that a value no real editor sends (not JSON, not a
-    ContentState) reads as empty instead of failing the request with a server error: a
-    required field then says it is missing, like any other empty field."""
+    """Wagtail's Draftail editor, except that
+    - a value no real editor sends (not JSON, not a ContentState) reads as empty instead of
+      failing the request with a server error: a required field then says it is missing,
+      like any other empty field;
+    - an embed or a page link that would fail rendering (stored before the editor's form
+      checked them) is left out of the editor instead of making it answer 500;
+    - the images in `concealed_image_ids` (refused by the form: not the user's to show)
+      keep their place in the text sent back with the form's errors, but not their picture."""
+
+    concealed_image_ids = frozenset()
 
     def value_from_datadict(self, data, files, name):
         try:
             return super().value_from_datadict(data, files, name)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             return None
+
+    def format_value(self, value):
+        if value:
+            value = without_bad_references(value)
+        try:
+            state = super().format_value(value)
+        except (KeyError, ValueError, TypeError, OverflowError):
+            # Markup the patterns above do not read (single quotes, say): the public
+            # page's cleaning, which parses it as a browser would.
+            state = super().format_value(clean_db_html(value, self.features))
+        if not self.concealed_image_ids:
+            return state
+        return conceal_images(state, self.concealed_image_ids)
+
+
+def conceal_images(state, image_ids):
+    """A Draftail ContentState (JSON) with no picture for the images of `image_ids`."""
+    content = json.loads(state)
+    wanted = {str(pk) for pk in image_ids}
+    for entity in content.get("entityMap", {}).values():
+        data = entity.get("data") or {}
+        if entity.get("type") == "IMAGE" and str(data.get("id")) in wanted:
+            data["src"] = ""
+    return json.dumps(content)
 
 
 class PublicPageLinkHandler(PageLinkHandler):
@@ -134,7 +231,7 @@ class PublicPageLinkHandler(PageLinkHandler):
     @classmethod
     def get_many(cls, attrs_list):
         ids = [str(attrs.get("id", "")) for attrs in attrs_list]
-        wanted = [value for value in ids if value.isascii() and value.isdigit()]
+        wanted = [value for value in ids if is_db_id(value)]
         public = Page.objects.live().public().filter(id__in=wanted, depth__gt=1)
         pages = {str(page.pk): page for page in public.defer_streamfields().specific()}
         return [pages.get(value) for value in ids]

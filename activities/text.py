@@ -7,9 +7,13 @@ rows stored before that rule or past it (a queryset update).
 Also which parts of a page in another language hold Chinese text (content_lang)."""
 
 import re
+import unicodedata
+from html import unescape
 
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.utils.translation import get_language
+
+from accounts.validators import _FILLERS
 
 # Unicode's Cc category: C0 controls, DEL and C1 controls.
 SINGLE_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -59,3 +63,108 @@ def lang_attribute(text):
     """` lang="zh-Hans"` for an element holding `text` where content_lang says so, else ""."""
     lang = content_lang(text)
     return format_html(' lang="{}"', lang) if lang else ""
+
+
+# Invisible text (R6, R13, R14) ----------------------------------------------------------
+#
+# Django's "required" and str.strip() see a zero-width space (U+200B), a joiner or a byte
+# order mark as text: a name of two zero-width spaces was submitted as an untitled
+# activity. Real names refuse them already (accounts.validators.validate_real_name); an
+# activity's required text must likewise hold a character people see.
+
+# Letters to Unicode that render as nothing: the Hangul fillers real names refuse too, and
+# the blank Braille pattern.
+INVISIBLE_SYMBOLS = frozenset({*_FILLERS, "\u2800"})
+# Right-to-left and left-to-right embeddings, overrides and isolates: they make the text
+# after them read in another order than it was typed (a name shown backwards to
+# moderators, "Trojan source"). Right-to-left text needs none of them in one line; the
+# marks (U+200E, U+200F, U+061C) are harmless and stay allowed.
+DIRECTION_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def has_visible_character(text):
+    """Whether `text` holds a character people see: a letter, digit, punctuation mark or
+    symbol. Spaces, control and format characters (zero-width spaces and joiners, BOM,
+    word joiner), lone combining marks and fillers are not."""
+    return any(
+        unicodedata.category(char)[0] in "LNPS" and char not in INVISIBLE_SYMBOLS
+        for char in text or ""
+    )
+
+
+def rich_text_is_visible(html):
+    """Whether rich text shows anything: an image or embed, or visible text."""
+    html = html or ""
+    if "<embed" in html or "<img" in html:
+        return True
+    return has_visible_character(unescape(strip_tags(html)))
+
+
+def rich_text_length(html):
+    """How many characters of text rich text holds (its markup not counted)."""
+    return len(unescape(strip_tags(html or "")))
+
+
+def first_direction_control(text):
+    """The first bidirectional embedding, override or isolate in `text`, or None."""
+    match = DIRECTION_CONTROLS.search(text or "")
+    return match.group() if match else None
+
+
+# Length as readers count it (R6) ---------------------------------------------------------
+#
+# Python counts code points: é typed as e + U+0301 counted 2, and a family emoji (four
+# people joined by zero-width joiners) 7. Readers count what they see, Unicode's grapheme
+# clusters (UAX #29). No library for them is installed (the third-party `regex` and
+# `grapheme` packages are not dependencies), so perceived_length() approximates them:
+# text is NFC-normalised first, and a character does not count when it extends the one
+# before it (combining marks, joiners, variation selectors, emoji skin tones and tags, the
+# pictograph after a joiner, the second half of a flag). Chinese counts one per character
+# either way.
+
+ZWJ = "\u200d"
+EXTENDING_CATEGORIES = frozenset({"Mn", "Mc", "Me"})
+
+
+def _extends(char):
+    code = ord(char)
+    return (
+        unicodedata.category(char) in EXTENDING_CATEGORIES
+        or char in "\u200c\u200d"
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors (emoji or text style)
+        or 0x1F3FB <= code <= 0x1F3FF  # emoji skin tones
+        or 0xE0020 <= code <= 0xE007F  # emoji tags (the flags of England, Scotland…)
+        or 0xE0100 <= code <= 0xE01EF  # variation selectors supplement
+    )
+
+
+def _is_regional_indicator(char):
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def perceived_length(text):
+    """How many characters a reader counts in `text` (after NFC): an approximation of
+    Unicode's grapheme clusters, see above."""
+    count = 0
+    base = None  # the first character of the cluster being read
+    after_joiner = False
+    open_flag = False  # a regional indicator waiting for its pair
+    for char in unicodedata.normalize("NFC", text or ""):
+        if base is not None and _extends(char):
+            after_joiner = char == ZWJ
+            continue
+        if (
+            after_joiner
+            and unicodedata.category(base) == "So"
+            and unicodedata.category(char) == "So"
+        ):
+            after_joiner = False  # 👨‍👩‍👧: the next person of the family
+            continue
+        if open_flag and _is_regional_indicator(char):
+            open_flag = False  # 🇨 + 🇳 is one flag
+            continue
+        count += 1
+        base = char
+        after_joiner = False
+        open_flag = _is_regional_indicator(char)
+    return count

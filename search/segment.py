@@ -39,6 +39,13 @@ DOMAIN_WORDS = [
 ]
 MAX_TEXT = 200_000
 MAX_QUERY = 100
+# The longest run of text jieba is given at once. jieba cuts at punctuation and spaces
+# itself (a "block": a run of Chinese, Latin letters and digits), but within a block its
+# HMM copies its path at every character: a block of n characters it cannot find in its
+# dictionary ("科" * 40,000) cost O(n²), 73 s for one save. A longer block is cut in
+# windows of this many characters (at a word boundary, words()). Longer than a query
+# (MAX_QUERY) and than any block of ordinary writing, so neither changes.
+MAX_BLOCK = 200
 _WORD = re.compile(r"\w", re.UNICODE)
 _lock = threading.Lock()
 _ready = False
@@ -66,7 +73,31 @@ def words(text, limit=MAX_TEXT):
     full-width digits found nothing."""
     load()
     text = unicodedata.normalize("NFKC", (text or "")[:limit])
-    return [token.strip().lower() for token in jieba.cut_for_search(text) if _WORD.search(token)]
+    return [token.strip().lower() for token in _tokens(text) if _WORD.search(token)]
+
+
+def _tokens(text):
+    """jieba.cut_for_search(text), in time linear in the text's length.
+
+    jieba splits text into blocks at what is neither Chinese nor a Latin letter or digit
+    (jieba.re_han_default) and segments each block alone, so giving it one block at a time
+    changes nothing. A block longer than MAX_BLOCK is segmented in windows: each window's
+    last word may run on past it, so the next window starts at that word (unless the word
+    fills most of the window: a window always moves on by at least half its length)."""
+    for block in jieba.re_han_default.split(text):
+        if len(block) <= MAX_BLOCK:
+            yield from jieba.cut_for_search(block)
+            continue
+        start = 0
+        while start < len(block):
+            window = block[start : start + MAX_BLOCK]
+            # Search mode with positions: each word's shorter dictionary words, then the word.
+            tokens = list(jieba.tokenize(window, mode="search"))
+            end = len(window)
+            if start + end < len(block) and tokens and tokens[-1][1] >= MAX_BLOCK // 2:
+                end = tokens[-1][1]  # the last word starts the next window
+            yield from (word for word, begin, _end in tokens if begin < end)
+            start += end
 
 
 def segment(text, limit=MAX_TEXT):
