@@ -114,7 +114,7 @@ class ActivityEditView(EditView):
             return self.refuse(STEP_GONE)
         return super().post(request, *args, **kwargs)
 
-    def refuse(self, message):
+    def refuse(self, message, defer_required=True):
         """Save nothing, say why, and show the form again with what was typed."""
         self.form = self.form_class(
             self.request.POST,
@@ -124,7 +124,8 @@ class ActivityEditView(EditView):
             parent_page=self.parent,
             for_user=self.request.user,
         )
-        self.form.defer_required_fields()
+        if defer_required:
+            self.form.defer_required_fields()
         self.form.is_valid()
         self.form.restore_required_fields()
         messages.error(self.request, message)
@@ -132,35 +133,18 @@ class ActivityEditView(EditView):
         return self.render_to_response(self.get_context_data())
 
     def refuse_stale_save(self):
-        self.form = self.form_class(
-            self.request.POST,
-            self.request.FILES,
-            instance=self.page,
-            subscription=self.subscription,
-            parent_page=self.parent,
-            for_user=self.request.user,
-        )
-        if self.action_name == "save":
-            self.form.defer_required_fields()
-        self.form.is_valid()
-        self.form.restore_required_fields()
         latest = self.latest_revision
-        messages.error(
-            self.request,
-            _(
-                "Not saved: %(user)s saved a newer version at %(time)s, after you opened this "
-                "page. What you typed is kept below. Open the activity in a new tab to see "
-                "their version; save again only if yours should replace it."
-            )
-            % {
-                "user": get_user_display_name(latest.user) if latest.user else _("someone"),
-                "time": timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-            },
-        )
-        self.has_unsaved_changes = True
+        message = _(
+            "Not saved: %(user)s saved a newer version at %(time)s, after you opened this "
+            "page. What you typed is kept below. Open the activity in a new tab to see "
+            "their version; save again only if yours should replace it."
+        ) % {
+            "user": get_user_display_name(latest.user) if latest.user else _("someone"),
+            "time": timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        }
         # The form now carries the latest revision's id: a second save is a deliberate
         # overwrite, as Wagtail's own conflict dialog allows.
-        return self.render_to_response(self.get_context_data())
+        return self.refuse(message, defer_required=self.action_name == "save")
 
     def submit_action(self):
         state = self.workflow_state
