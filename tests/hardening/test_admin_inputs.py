@@ -77,3 +77,15 @@ def test_a_link_to_the_logout_url_does_not_sign_out(client, superuser):
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 302
     assert not Session.objects.filter(session_key=session_key).exists()
+
+
+def test_the_image_library_finds_a_word_inside_a_chinese_title(client, superuser):
+    """R34: a title is one run of Chinese, indexed as typed it was one token: 科普海报甲 was
+    found by its first characters (a prefix) but not by 海报. Titles are indexed in words."""
+    factories.poster(superuser, title="科普海报甲")
+    factories.poster(superuser, title="活动照片乙")
+    listing = client.get("/admin/images/?q=海报").content.decode()
+    assert "科普海报甲" in listing
+    assert "活动照片乙" not in listing
+    chooser = client.get("/admin/images/chooser/results/?q=海报").content.decode()
+    assert "科普海报甲" in chooser
