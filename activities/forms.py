@@ -26,13 +26,8 @@ FOLLOW_UPS = {
     "has_partner_societies": "partner_societies",
     "supports_reservation": "reservation_url",
 }
-# Which library organizations each kind of partner unit can be (R3, R11): the guide's
-# "ministries or local government departments" and "societies". 其他 (other) holds both the
-# local departments and the societies that are not national.
-PARTNER_CATEGORIES = {
-    "partner_departments": (Organization.Category.MINISTRY, Organization.Category.OTHER),
-    "partner_societies": (Organization.Category.NATIONAL_SOCIETY, Organization.Category.OTHER),
-}
+# What to say when a partner unit picked from the library is not of its kind (the kinds:
+# PartnerDepartment and PartnerSociety.organization_categories, R3, R11).
 PARTNER_KIND_MESSAGES = {
     "partner_departments": _(
         "Pick a ministry or a government department (category Ministry or Other) from "
@@ -157,10 +152,11 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
 
     def _offer_partner_kinds(self):
         """A partner department or society picked from the library is of its kind (R11)."""
-        for name, categories in PARTNER_CATEGORIES.items():
+        for name in PARTNER_KIND_MESSAGES:
             formset = self.formsets.get(name)
             if formset is None:
                 continue
+            categories = formset.model.organization_categories
             for form in formset.forms:
                 field = form.fields.get("organization")
                 if field is None:

@@ -31,7 +31,7 @@ from accounts.validators import tel_uri, validate_contact_phone
 from home.compiled import CompiledQuery
 from home.references import kept
 from home.routing import FastRoutingMixin
-from organizations.choosers import OrganizationChooserWidget
+from organizations.choosers import OrganizationChooserWidget, OrganizationOfKindsChooserWidget
 from organizations.forms import REGION_WIDGETS
 from organizations.models import Organization, Region
 from search.fields import FilterWordsField, with_segmented_title
@@ -1386,6 +1386,14 @@ class OrganizerUnit(ActivityUnit):
 
 class PartnerDepartment(ActivityUnit):
     page = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="partner_departments")
+    # R11: ministries, or local government departments, which the library files as 其他.
+    organization_categories = (Organization.Category.MINISTRY, Organization.Category.OTHER)
+    panels = [
+        FieldPanel(
+            "organization", widget=OrganizationOfKindsChooserWidget(organization_categories)
+        ),
+        FieldPanel("name"),
+    ]
 
     class Meta(ActivityUnit.Meta):
         verbose_name = _("partner department")
@@ -1394,6 +1402,14 @@ class PartnerDepartment(ActivityUnit):
 
 class PartnerSociety(ActivityUnit):
     page = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="partner_societies")
+    # R11: national societies, or the others (provincial societies are filed as 其他).
+    organization_categories = (Organization.Category.NATIONAL_SOCIETY, Organization.Category.OTHER)
+    panels = [
+        FieldPanel(
+            "organization", widget=OrganizationOfKindsChooserWidget(organization_categories)
+        ),
+        FieldPanel("name"),
+    ]
 
     class Meta(ActivityUnit.Meta):
         verbose_name = _("partner society")

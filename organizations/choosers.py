@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
@@ -37,8 +39,15 @@ class OrganizationChooseMixin:
 
     def get_object_list(self):
         # Only certified organizations can be picked (R4); the category comes from the
-        # linked category field of the form as ?category=.
-        return Organization.objects.certified().select_related("province")
+        # linked category field of the form as ?category=, the kinds a partner unit may be
+        # (R11) as ?kinds=ministry,other.
+        objects = Organization.objects.certified().select_related("province")
+        kinds = [
+            kind
+            for kind in self.request.GET.get("kinds", "").split(",")
+            if kind in Organization.Category.values
+        ]
+        return objects.filter(category__in=kinds) if kinds else objects
 
     @property
     def columns(self):
@@ -80,7 +89,7 @@ class OrganizationChooserViewSet(ChooserViewSet):
     choose_another_text = _("Choose another organization")
     edit_item_text = _("Edit organization")
     url_filter_parameters = ["category"]
-    preserve_url_parameters = ["multiple", "category"]
+    preserve_url_parameters = ["multiple", "category", "kinds"]
     per_page = 20
     choose_view_class = OrganizationChooseView
     choose_results_view_class = OrganizationChooseResultsView
@@ -92,3 +101,16 @@ class OrganizationChooserViewSet(ChooserViewSet):
 
 organization_chooser_viewset = OrganizationChooserViewSet("organization_chooser")
 OrganizationChooserWidget = organization_chooser_viewset.widget_class
+
+
+class OrganizationOfKindsChooserWidget(OrganizationChooserWidget):
+    """The chooser offering only organizations of `categories` (a partner department
+    picks a ministry or a department, a partner society a society: R11)."""
+
+    def __init__(self, categories, **kwargs):
+        super().__init__(**kwargs)
+        self.categories = tuple(categories)
+
+    def get_chooser_modal_url(self):
+        query = urlencode({"kinds": ",".join(self.categories)})
+        return f"{super().get_chooser_modal_url()}?{query}"

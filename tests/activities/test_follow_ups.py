@@ -262,3 +262,24 @@ def test_r11_a_huge_forged_category_id_is_no_500(client, add_url, field, action)
     assert response.status_code == 200
     assert field in errors_of(response)
     assert TITLE in response.content.decode()
+
+
+def test_r11_the_partner_pickers_offer_only_their_kinds(client, add_url):
+    """The library pickers of partner departments and societies listed every organization,
+    so a submitter picked a provincial association and met the error only on saving."""
+    editor = client.get(add_url).content.decode()
+    assert "organization_chooser/?kinds=ministry%2Cother" in editor
+    assert "organization_chooser/?kinds=national_society%2Cother" in editor
+
+    def names(kinds, q):
+        response = client.get("/admin/organization_chooser/results/", {"kinds": kinds, "q": q})
+        assert response.status_code == 200
+        return response.content.decode()
+
+    departments = names("ministry,other", "科学技术")
+    assert "科学技术部" in departments
+    assert "科学技术协会" not in departments
+    assert "中国化学会" in names("national_society,other", "化学")
+    assert "科学技术部" not in names("national_society,other", "科学技术")
+    # Kinds that do not exist narrow nothing; the library is listed as before.
+    assert "广东省科学技术协会" in names("nonsense,<script>", "广东")
