@@ -26,18 +26,6 @@ FOLLOW_UPS = {
     "has_partner_societies": "partner_societies",
     "supports_reservation": "reservation_url",
 }
-# What to say when a partner unit picked from the library is not of its kind (the kinds:
-# PartnerDepartment and PartnerSociety.organization_categories, R3, R11).
-PARTNER_KIND_MESSAGES = {
-    "partner_departments": _(
-        "Pick a ministry or a government department (category Ministry or Other) from "
-        "the library, or type the department's exact name."
-    ),
-    "partner_societies": _(
-        "Pick a society (category National society or Other) from the library, or type "
-        "the society's exact name."
-    ),
-}
 IMAGE_NOT_YOURS_MESSAGE = _(
     "The details show an image that is not yours to use (another unit's upload or a "
     "nomination photo); its picture is hidden below. Remove it and insert one of your own "
@@ -152,19 +140,19 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
 
     def _offer_partner_kinds(self):
         """A partner department or society picked from the library is of its kind (R11)."""
-        for name in PARTNER_KIND_MESSAGES:
+        for name in RELATION_FORMSETS:
             formset = self.formsets.get(name)
             if formset is None:
                 continue
-            categories = formset.model.organization_categories
+            unit = formset.model  # PartnerDepartment, PartnerSociety
             for form in formset.forms:
                 field = form.fields.get("organization")
                 if field is None:
                     continue
-                field.queryset = field.queryset.filter(category__in=categories)
+                field.queryset = field.queryset.filter(category__in=unit.organization_categories)
                 field.error_messages = {
                     **field.error_messages,
-                    "invalid_choice": PARTNER_KIND_MESSAGES[name],
+                    "invalid_choice": unit.organization_kind_message,
                 }
 
     def _flag(self, name):

@@ -1335,6 +1335,9 @@ class ActivityUnit(Orderable):
         FieldPanel("organization", widget=OrganizationChooserWidget()),
         FieldPanel("name"),
     ]
+    # The library categories a unit of this kind may be, or None for any (R11).
+    organization_categories = None
+    organization_kind_message = None
 
     class Meta(Orderable.Meta):
         abstract = True
@@ -1357,6 +1360,9 @@ class ActivityUnit(Orderable):
                 raise ValidationError(
                     {"organization": _("Only certified organizations can be picked.")}
                 )
+            kinds = self.organization_categories
+            if kinds and self.organization.category not in kinds:
+                raise ValidationError({"organization": self.organization_kind_message})
             self.name = self.organization.name
         elif not self.name:
             raise ValidationError(
@@ -1388,6 +1394,10 @@ class PartnerDepartment(ActivityUnit):
     page = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="partner_departments")
     # R11: ministries, or local government departments, which the library files as 其他.
     organization_categories = (Organization.Category.MINISTRY, Organization.Category.OTHER)
+    organization_kind_message = _(
+        "Pick a ministry or a government department (category Ministry or Other) from the "
+        "library, or type the department's exact name."
+    )
     panels = [
         FieldPanel(
             "organization", widget=OrganizationOfKindsChooserWidget(organization_categories)
@@ -1404,6 +1414,10 @@ class PartnerSociety(ActivityUnit):
     page = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="partner_societies")
     # R11: national societies, or the others (provincial societies are filed as 其他).
     organization_categories = (Organization.Category.NATIONAL_SOCIETY, Organization.Category.OTHER)
+    organization_kind_message = _(
+        "Pick a society (category National society or Other) from the library, or type the "
+        "society's exact name."
+    )
     panels = [
         FieldPanel(
             "organization", widget=OrganizationOfKindsChooserWidget(organization_categories)

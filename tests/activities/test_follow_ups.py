@@ -13,7 +13,6 @@ import time_machine
 from django.test import Client
 from wagtail.test.utils.form_data import inline_formset
 
-from activities.forms import PARTNER_KIND_MESSAGES
 from activities.models import (
     ActivityPage,
     JointActionCategory,
@@ -177,7 +176,8 @@ def test_r3_r11_a_partner_from_the_library_is_of_its_kind(client, add_url, forms
     assert response.status_code == 200
     errors = errors_of(response)
     assert list(errors) == [f"{formset}-0-organization"]
-    assert errors[f"{formset}-0-organization"] == [str(PARTNER_KIND_MESSAGES[formset])]
+    unit = {"partner_societies": PartnerSociety}.get(formset, PartnerDepartment)
+    assert errors[f"{formset}-0-organization"] == [str(unit.organization_kind_message)]
     assert not ActivityPage.objects.filter(title=TITLE).exists()
 
 
@@ -283,3 +283,16 @@ def test_r11_the_partner_pickers_offer_only_their_kinds(client, add_url):
     assert "科学技术部" not in names("national_society,other", "科学技术")
     # Kinds that do not exist narrow nothing; the library is listed as before.
     assert "广东省科学技术协会" in names("nonsense,<script>", "广东")
+
+
+def test_r11_the_model_refuses_a_partner_of_another_kind():
+    """Imports and the API go through the model, not the editor's form."""
+    from django.core.exceptions import ValidationError
+
+    ministry = Organization.objects.filter(category="ministry", status="certified").first()
+    with pytest.raises(ValidationError) as refused:
+        PartnerSociety(organization=ministry).clean()
+    assert refused.value.message_dict["organization"] == [
+        str(PartnerSociety.organization_kind_message)
+    ]
+    PartnerDepartment(organization=ministry).clean()
