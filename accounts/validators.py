@@ -88,7 +88,7 @@ def tel_uri(value):
 
 
 # Hangul fillers are letters to Unicode but render as nothing.
-_FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
 
 
 def validate_real_name(value):
@@ -101,7 +101,7 @@ def validate_real_name(value):
         raise ValidationError(
             _("Remove the invisible control characters from the name."), code="control"
         )
-    if not any(unicodedata.category(char)[0] == "L" and char not in _FILLERS for char in text):
+    if not any(unicodedata.category(char)[0] == "L" and char not in FILLERS for char in text):
         raise ValidationError(_("Enter a real name people can read."), code="invisible")
 
 

@@ -92,8 +92,8 @@ def _where(activity):
 
 
 def _parts(activity, request, moment):
-    """A card without its title line: (before, title, after). The heading level and the
-    highlighted search words are added when it is assembled."""
+    """A card without its title line: (before, title, the title's lang attribute, after).
+    The heading level and the highlighted search words are added when it is assembled."""
     before = format_html(
         '<li class="activity-card"><a class="activity-card__link" href="{url}">'
         '<div class="activity-card__poster">{poster}</div>'
@@ -112,14 +112,13 @@ def _parts(activity, request, moment):
         where=where,
         where_lang=lang_attribute(where),
     )
-    return str(before), activity.title, str(after)
+    return str(before), activity.title, str(lang_attribute(activity.title)), str(after)
 
 
 def _assemble(parts, heading, search_query):
-    before, title, after = parts
+    before, title, lang, after = parts
     title = highlight(title, search_query) if search_query else conditional_escape(title)
     # Each part is format_html output or escaped above; heading is one of _HEADINGS.
-    lang = lang_attribute(parts[1])
     return f'{before}<{heading} class="activity-card__title"{lang}>{title}</{heading}>{after}'
 
 

@@ -1,8 +1,5 @@
-from html import unescape
-
 from django import forms
 from django.db import models
-from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.images import get_image_model
@@ -14,6 +11,7 @@ from organizations.models import Organization
 from organizations.widgets import CascadingRegionFormMixin
 
 from .constants import HTTP_URL_MESSAGE, TITLE_MAX_LENGTH
+from .text import rich_text_is_visible
 
 RELATION_FIELDS = ("joint_action_categories", "special_action_categories")
 RELATION_FORMSETS = ("partner_departments", "partner_societies")
@@ -43,13 +41,6 @@ SUBMIT_ACTIONS = ("action-submit", "action-restart-workflow")
 # Hidden inputs of the choosers (the poster, the channel, a unit's organization) hold ids.
 CHOOSER_FIELDS = ("poster", "channel")
 CHOOSER_SUFFIX = "-organization"
-
-
-def has_visible_content(html):
-    """Whether rich text shows anything: text other than whitespace, or an image or embed."""
-    if "<embed" in html or "<img" in html:
-        return True
-    return bool(unescape(strip_tags(html)).strip())
 
 
 def without_impossible_ids(data):
@@ -243,7 +234,7 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         are no details (R13): required means something a visitor can read. Its images and
         page links are what the editor's buttons insert (R2, R12, R13)."""
         details = self._checked_references(self.cleaned_data.get("details") or "")
-        if has_visible_content(details):
+        if rich_text_is_visible(details):
             return details
         if self.fields["details"].required:
             raise forms.ValidationError(
@@ -264,10 +255,9 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         from . import rich_text
 
         details = rich_text.without_bad_references(details)
-        images, links = rich_text.references(details)
+        _images, links = rich_text.references(details)
         problems = []
-        image_ids = {int(attrs["id"]) for attrs in images if is_db_id(attrs.get("id", ""))}
-        refused = image_ids - self._stored_image_ids
+        refused = rich_text.embedded_image_ids(details) - self._stored_image_ids
         if refused and self.for_user is not None:
             allowed = set(
                 self._choosable_images().filter(pk__in=refused).values_list("pk", flat=True)

@@ -1312,6 +1312,15 @@ def poster_problems(image):
     return image_rule_problems(image, POSTER_WORDING)
 
 
+def unit_panels(categories=None):
+    """A unit's row: a library pick (of `categories` only, if given) or the exact name."""
+    if categories:
+        widget = OrganizationOfKindsChooserWidget(categories)
+    else:
+        widget = OrganizationChooserWidget()
+    return [FieldPanel("organization", widget=widget), FieldPanel("name")]
+
+
 class ActivityUnit(Orderable):
     """A unit named on an activity: picked from the library (and kept linked) or, when the
     library has no match, typed as plain text exactly as on its seal (R5, R14)."""
@@ -1331,10 +1340,7 @@ class ActivityUnit(Orderable):
         help_text=_("When the library has no match, type the full name as on its seal."),
     )
 
-    panels = [
-        FieldPanel("organization", widget=OrganizationChooserWidget()),
-        FieldPanel("name"),
-    ]
+    panels = unit_panels()
     # The library categories a unit of this kind may be, or None for any (R11).
     organization_categories = None
     organization_kind_message = None
@@ -1398,12 +1404,7 @@ class PartnerDepartment(ActivityUnit):
         "Pick a ministry or a government department (category Ministry or Other) from the "
         "library, or type the department's exact name."
     )
-    panels = [
-        FieldPanel(
-            "organization", widget=OrganizationOfKindsChooserWidget(organization_categories)
-        ),
-        FieldPanel("name"),
-    ]
+    panels = unit_panels(organization_categories)
 
     class Meta(ActivityUnit.Meta):
         verbose_name = _("partner department")
@@ -1418,12 +1419,7 @@ class PartnerSociety(ActivityUnit):
         "Pick a society (category National society or Other) from the library, or type the "
         "society's exact name."
     )
-    panels = [
-        FieldPanel(
-            "organization", widget=OrganizationOfKindsChooserWidget(organization_categories)
-        ),
-        FieldPanel("name"),
-    ]
+    panels = unit_panels(organization_categories)
 
     class Meta(ActivityUnit.Meta):
         verbose_name = _("partner society")

@@ -13,7 +13,7 @@ from html import unescape
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import get_language
 
-from accounts.validators import _FILLERS
+from accounts.validators import FILLERS
 
 # Unicode's Cc category: C0 controls, DEL and C1 controls.
 SINGLE_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -74,7 +74,7 @@ def lang_attribute(text):
 
 # Letters to Unicode that render as nothing: the Hangul fillers real names refuse too, and
 # the blank Braille pattern.
-INVISIBLE_SYMBOLS = frozenset({*_FILLERS, "\u2800"})
+INVISIBLE_SYMBOLS = frozenset({*FILLERS, "\u2800"})
 # Right-to-left and left-to-right embeddings, overrides and isolates: they make the text
 # after them read in another order than it was typed (a name shown backwards to
 # moderators, "Trojan source"). Right-to-left text needs none of them in one line; the

@@ -146,10 +146,9 @@ class OversizedNumberMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.prefix = "/admin/"
 
     def __call__(self, request):
-        if request.path.startswith(self.prefix) and request.GET:
+        if request.path.startswith("/admin/") and request.GET:
             oversized = [
                 key
                 for key, values in request.GET.lists()
