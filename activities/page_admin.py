@@ -30,7 +30,8 @@ from wagtail.admin.views.pages.workflow import WorkflowActionView
 from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.models import Page
 
-from workflow.models import StepAlreadyCompleted, may_withdraw, route_changed
+from workflow.models import NotPublishable, ReviewRefused, may_withdraw, route_changed
+from workflow.publishing import publication_problems
 
 from .models import ActivityPage
 
@@ -113,6 +114,19 @@ class ActivityEditView(EditView):
             # moderator who lost a race to a colleague "saved" an unreviewed draft.
             return self.refuse(STEP_GONE)
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if (
+            self.action_name == "perform_workflow_action"
+            and self.workflow_action == "approve"
+            and not self.locked_for_user
+        ):
+            # Approval saves nothing: when the version submitted breaks a rule (a channel
+            # uncertified since), "the page could not be saved" would not say what to do.
+            problems = publication_problems(self.page)
+            if problems:
+                return self.refuse(str(NotPublishable.of(problems)))
+        return super().form_invalid(form)
 
     def refuse(self, message, defer_required=True):
         """Save nothing, say why, and show the form again with what was typed."""
@@ -207,13 +221,14 @@ class ActivityEditView(EditView):
 
 
 class ActivityWorkflowActionView(WorkflowActionView):
-    """A moderator who loses a race to a colleague is told so, instead of Wagtail's generic
-    "you do not have permission to access this area" (other refusals keep that)."""
+    """A moderator who loses a race to a colleague, or whose approval the activity's rules
+    refuse, is told so, instead of Wagtail's generic "you do not have permission to access
+    this area" (other refusals keep that)."""
 
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
-        except StepAlreadyCompleted as error:
+        except ReviewRefused as error:
             messages.error(request, str(error))
             if request.headers.get("x-requested-with") == "XMLHttpRequest":
                 # The review modal follows "redirect", where the message is shown.

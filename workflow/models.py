@@ -22,6 +22,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import AbstractGroupApprovalTask, Page, Revision, TaskState
 
+from .publishing import publication_problems
+
 logger = logging.getLogger(__name__)
 
 
@@ -67,9 +69,30 @@ def compose_comment(reasons, comment):
     return "\n".join([*lines, comment.strip()]).strip()
 
 
-class StepAlreadyCompleted(PermissionDenied):
-    """A colleague acted on this review step first; the admin says so instead of a
-    generic refusal (activities.page_admin)."""
+class ReviewRefused(PermissionDenied):
+    """A refusal the admin shows in its own words (activities.page_admin), instead of
+    Wagtail's generic "you do not have permission"."""
+
+
+class StepAlreadyCompleted(ReviewRefused):
+    """A colleague acted on this review step first."""
+
+
+class NotPublishable(ReviewRefused):
+    """The version under review breaks a rule it must keep to be published: its channel
+    was uncertified or recategorised in the library since submission, or it was saved
+    under older rules. Publishing it raised a ValidationError (a 500); only the submitter
+    can fix it, so the reviewer is told to request changes."""
+
+    @classmethod
+    def of(cls, problems):
+        return cls(
+            _(
+                "This version cannot be approved: it breaks a rule an activity must keep to "
+                "be published. %(problems)s Request changes so that the submitter corrects it."
+            )
+            % {"problems": " ".join(problems)}
+        )
 
 
 class ReviewTask(AbstractGroupApprovalTask):
@@ -222,6 +245,12 @@ class ReviewTask(AbstractGroupApprovalTask):
             raise PermissionDenied(
                 " ".join(error for errors in form.errors.values() for error in errors)
             )
+        if action_name == "approve":
+            # Checked at every step, not only the last: a province approval that the
+            # national step could never publish only delays the request for changes.
+            problems = publication_problems(page)
+            if problems:
+                raise NotPublishable.of(problems)
         comment = form.cleaned_data["comment"]
         if action_name == "reject":
             comment = compose_comment(form.cleaned_data["reasons"], comment)

@@ -10,6 +10,7 @@ from wagtail.log_actions import log
 from accounts.roles import NATIONAL_MODERATORS, in_group
 
 from .models import TakeDown
+from .publishing import publication_problems
 
 
 def can_take_down(user):
@@ -79,6 +80,18 @@ def restore(page, user):
                 "The version that was listed no longer exists: the activity can only be "
                 "listed again through review."
             )
+        )
+    problems = publication_problems(page, revision)
+    if problems:
+        # Publishing it would raise a ValidationError (a 500): the channel may have been
+        # uncertified or recategorised since, and only the submitter can change it.
+        raise ValueError(
+            _(
+                "The version that was listed breaks a rule an activity must keep to be "
+                "published: %(problems)s The activity can only be listed again through "
+                "review, once its submitter corrects it."
+            )
+            % {"problems": " ".join(problems)}
         )
     record.restored_by = user
     record.restored_at = timezone.now()
