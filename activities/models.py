@@ -950,6 +950,27 @@ class ActivityPage(FastRoutingMixin, Page):
 
     # Persistence --------------------------------------------------------------------------
 
+    @classmethod
+    def from_serializable_data(cls, data, check_fks=True, strict_fks=False):
+        """A saved version whose poster, channel or type has since been deleted reads as a
+        version without it. PROTECT guards only what the page row points at, and a
+        newer revision's image or organization can be deleted; modelcluster then raised
+        for PROTECT, and the editor, the preview and every review action on the activity
+        answered 500. Now the editor asks for the missing item again and review refuses
+        to approve it (workflow.publishing)."""
+        if check_fks:
+            data = dict(data)
+            for field in cls._meta.local_concrete_fields:
+                value = data.get(field.name)
+                if (
+                    value is not None
+                    and field.is_relation
+                    and field.remote_field.on_delete is models.PROTECT
+                    and not field.related_model._default_manager.filter(pk=value).exists()
+                ):
+                    data[field.name] = None
+        return super().from_serializable_data(data, check_fks, strict_fks)
+
     def full_clean(self, *args, **kwargs):
         self._normalize_title()
         self._sync_derived_fields()
@@ -1013,7 +1034,24 @@ class ActivityPage(FastRoutingMixin, Page):
         self.listed = bool(self.live)
         self.name_key = normalize_name(self.title)[:255]
         channel = self.channel if self.channel_id else None
-        self.review_province_id = channel.province_id if channel is not None else None
+        province = channel.province_id if channel is not None else None
+        if province != self.review_province_id and not self._province_step_recorded():
+            self.review_province_id = province
+
+    def _province_step_recorded(self):
+        """While a review is in progress the row's province is the one ReviewTask.start
+        recorded from the version under review. A live activity's row holds the live
+        version, whose channel may lie elsewhere: a take-down during re-review saved the
+        row and handed the province step to the old channel's province (R20)."""
+        from wagtail.models import WorkflowState
+
+        return bool(self.pk) and (
+            WorkflowState.objects.filter(
+                base_content_type_id=self.get_base_content_type().pk,
+                object_id=str(self.pk),
+                status=WorkflowState.STATUS_IN_PROGRESS,
+            ).exists()
+        )
 
     # Review route (R19) ------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from home.models import beijing_date
+
 from .models import ActivityPage, http_url_or_empty, image_rule_problems, validate_http_url
 
 MIN_PHOTOS = 3
@@ -323,7 +325,7 @@ def window(page, site=None):
     site = site or page.get_site()
     if site is not None:
         extra = CampaignSettings.for_site(site).nomination_extra_days
-    end_day = timezone.localdate(page.end_at)
+    end_day = beijing_date(page.end_at)
     return page.end_at, end_day + datetime.timedelta(days=WINDOW_DAYS + extra)
 
 
@@ -333,7 +335,7 @@ def window_state(page, moment=None, site=None):
     opens, last_day = window(page, site)
     if opens is None or moment < opens:
         return "before", opens, last_day
-    if timezone.localdate(moment) > last_day:
+    if beijing_date(moment) > last_day:
         return "closed", opens, last_day
     return "open", opens, last_day
 

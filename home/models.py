@@ -1,4 +1,5 @@
 import datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -103,8 +104,17 @@ def home_counts(live):
     return recounted(HOME_COUNTS_KEY, f"{HOME_COUNTS_KEY}:latest", count, HOME_COUNTS_SECONDS)[0]
 
 
+# The campaign's calendar (R15, R33): days are Beijing days whoever asks, whatever zone
+# the request runs in.
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_date(moment=None):
+    return timezone.localdate(moment or timezone.now(), timezone=BEIJING)
+
+
 def _default_year():
-    return timezone.localdate().year
+    return beijing_date().year
 
 
 @register_setting(icon="date")
@@ -167,8 +177,7 @@ class CampaignSettings(BaseSiteSetting):
         return self.window_end or datetime.date(self.year, 9, 30)
 
     def is_open(self, moment=None):
-        today = timezone.localdate(moment) if moment else timezone.localdate()
-        return self.opens_on <= today <= self.closes_on
+        return self.opens_on <= beijing_date(moment) <= self.closes_on
 
     def window_display(self):
         return _("%(start)s to %(end)s") % {

@@ -281,6 +281,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Wagtail's account page offered every time zone, and the admin then read and wrote dates
+# in it: a start typed as 09:00 was stored as 09:00 in Honolulu, and the campaign window
+# was judged by the user's own calendar (R8, R15). One zone hides the choice;
+# accounts/migrations/0005 clears zones chosen before.
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static_collected"))

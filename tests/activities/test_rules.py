@@ -1229,6 +1229,44 @@ def test_r15_editor_submits_only_inside_the_window(
         assert "2026-08-21" in body and "2026-09-30" in body
 
 
+@pytest.mark.parametrize(("moment", "is_open"), WINDOW_MOMENTS, ids=WINDOW_IDS)
+@pytest.mark.parametrize("zone", ["Pacific/Honolulu", "Pacific/Kiritimati"])
+def test_r15_the_window_is_beijing_days_in_any_active_zone(moment, is_open, zone):
+    """Wagtail's admin runs each request in the user's chosen zone: the window was judged
+    by the user's own calendar."""
+    with timezone.override(ZoneInfo(zone)):
+        assert window_errors(moment) == ({} if is_open else {"__all__": [DEFAULT_CLOSED]})
+
+
+def test_r15_an_admin_time_zone_chosen_before_no_longer_applies(client, add_url, submitter, image):
+    """A submitter who had chosen Honolulu on the account page: a start typed as 09:00 was
+    stored as 09:00 in Honolulu, and the campaign stayed open into Beijing's next day."""
+    import importlib
+
+    from django.apps import apps
+    from wagtail.admin.localization import get_available_admin_time_zones
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(submitter)
+    profile.current_time_zone = "Pacific/Honolulu"
+    profile.save()
+    migration = importlib.import_module("accounts.migrations.0005_one_admin_time_zone")
+    migration.clear_chosen_zones(apps, None)
+    assert get_available_admin_time_zones() == ["Asia/Shanghai"]
+
+    closed_in_beijing = datetime.datetime(2026, 10, 1, 0, 30, tzinfo=CST)  # 30 Sep, Honolulu
+    with signed_in_at(client, submitter, closed_in_beijing):
+        assert "Pacific/Honolulu" not in client.get("/admin/account/").content.decode()
+        response = post(client, add_url, image, start_at=closed_in_beijing + 20 * DAY)
+    assert_refused(response, "__all__", DEFAULT_CLOSED)
+
+    with signed_in_at(client, submitter, datetime.datetime(2026, 9, 1, 10, 0, tzinfo=CST)):
+        page = assert_submitted(
+            post(client, add_url, image, start_at=datetime.datetime(2026, 9, 20, 9, 0, tzinfo=CST))
+        )
+    assert timezone.localtime(page.start_at, CST).hour == 9
+
+
 @pytest.mark.parametrize(
     ("moment", "is_open"),
     [

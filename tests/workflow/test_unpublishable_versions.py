@@ -4,6 +4,7 @@ organization while activities naming it as their channel wait for review; publis
 a version raised Page.save()'s ValidationError inside the moderator's approval."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from wagtail.models import TaskState
 
@@ -124,3 +125,62 @@ def test_r18_put_back_of_a_version_whose_channel_was_uncertified_is_refused(clie
     page = ActivityPage.objects.get(pk=page.pk)
     assert not page.live
     assert page.take_downs.get().restored_at is None
+
+
+# --- what a saved version points at may be deleted (R12, R20-R22) ------------------------
+
+
+def test_r22_a_poster_deleted_while_its_version_awaits_review_is_asked_for_again(client, people):
+    """PROTECT guards only the live row: the submitter could delete the image their new
+    version uses. Reading that version raised in modelcluster, and the editor, the preview
+    and both review actions answered 500 with the review stuck."""
+    page = factories.activity(owner=people["submitter"], publish=True, title="换了海报的活动")
+    new_poster = factories.poster(people["submitter"], title="新海报")
+    page.poster = new_poster
+    submit(page, people["submitter"])
+    client.force_login(people["submitter"])
+    response = client.post(f"/admin/images/{new_poster.pk}/delete/")
+    assert response.status_code == 302
+    state = current_task_state(page)
+
+    client.force_login(people["guangdong"])
+    assert client.get(EDIT_URL.format(pk=page.pk)).status_code == 200
+    assert (
+        client.get(f"/admin/pages/workflow/preview/{page.pk}/{state.task_id}/").status_code == 200
+    )
+    response = client.post(action_url(page, "approve", state), {"comment": ""}, follow=True)
+    assert "不能通过" in messages_of(response) and "宣传图" in messages_of(response)
+    state.refresh_from_db()
+    assert state.status == TaskState.STATUS_IN_PROGRESS
+    client.post(action_url(page, "reject", state), {"comment": "请重新上传海报"})
+    state.refresh_from_db()
+    assert state.status == TaskState.STATUS_REJECTED
+
+    # The submitter's editor opens, asks for a poster, and the live page keeps its own.
+    client.force_login(people["submitter"])
+    response = client.get(EDIT_URL.format(pk=page.pk))
+    assert response.status_code == 200
+    assert response.context["form"].initial.get("poster") is None
+    assert ActivityPage.objects.get(pk=page.pk).poster_id == page.live_revision.content["poster"]
+
+
+def test_r20_taking_down_during_a_re_review_keeps_its_province(people):
+    """A take-down saves the live row, whose channel is the live version's; that save
+    handed the province step of a re-review routed to Beijing back to Guangdong."""
+    page = factories.activity(owner=people["submitter"], publish=True, title="改归口单位再审")
+    page = ActivityPage.objects.get(pk=page.pk)
+    page.channel = factories.channel("北京市科学技术协会")
+    submit(page, people["submitter"])
+    assert ActivityPage.objects.get(pk=page.pk).review_province_id == "110000"
+
+    take_down(ActivityPage.objects.get(pk=page.pk), people["national"], "群众投诉，核实中")
+
+    page = ActivityPage.objects.get(pk=page.pk)
+    assert page.review_province_id == "110000"
+    state = current_task_state(page)
+    task = state.task.specific
+    assert task.user_can_review(page, people["beijing"])
+    assert not task.user_can_review(page, people["guangdong"])
+    with pytest.raises(PermissionDenied):
+        task.on_action(state, people["guangdong"], "approve", comment="")
+    task.on_action(state, people["beijing"], "approve", comment="")
