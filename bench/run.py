@@ -506,9 +506,10 @@ def run_throughput(url, detail_path, seconds, connections, redis_url, with_nginx
 def _expire_home_counts():
     from django.core.cache import cache
 
-    from home.models import HOME_COUNTS_KEY
+    from home.models import HOME_COUNTS_KEY, CampaignSettings
 
-    cache.delete(HOME_COUNTS_KEY)
+    years = CampaignSettings.objects.values_list("year", flat=True)
+    cache.delete_many([f"{HOME_COUNTS_KEY}:{year}" for year in years])
 
 
 def _expire_listing_counts():

@@ -55,3 +55,33 @@ def test_R27_activity_types_and_the_index_show_changes_at_once(client):
     index.save_revision().publish()
     hrefs = [a["href"] for a in _home(client).select("a[href]")]
     assert "/all-activities/" in hrefs, hrefs
+
+
+def test_R32_the_public_summary_counts_the_campaigns_year_as_the_report_does(client):
+    """The summary counted every live activity of every year under the year's heading; the
+    statistics report counts the activities starting in the year (Beijing time)."""
+    import datetime
+
+    from activities.stats import approved_activities
+
+    owner = factories.submitter()
+    beijing = datetime.timezone(datetime.timedelta(hours=8))
+    campaign = CampaignSettings.for_site(Site.objects.get(is_default_site=True))
+    campaign.year = 2025
+    campaign.save()
+    for title, start in (
+        ("上一年的科普活动", datetime.datetime(2024, 12, 31, 23, 0, tzinfo=beijing)),
+        ("本年度第一个活动", datetime.datetime(2025, 1, 1, 0, 0, tzinfo=beijing)),
+        ("本年度第二个活动", datetime.datetime(2025, 9, 20, 9, 0, tzinfo=beijing)),
+    ):
+        factories.activity(owner, publish=True, title=title, start_at=start)
+    home = _home(client)
+    assert "2025" in home.select_one(".stats h2").get_text()
+    assert "2" in home.select_one(".stats__total").get_text()
+    assert "3" not in home.select_one(".stats__total").get_text()
+    assert approved_activities(2025).count() == 2
+    guangdong = home.select_one('.stats__table a[href*="province=440000"]')
+    assert guangdong.find_parent("tr").select("td")[1].get_text() == "2"
+    assert "from=2025-01-01" in guangdong["href"] and "to=2025-12-31" in guangdong["href"]
+    lecture = home.select_one(".type-links a")
+    assert "from=2025-01-01" in lecture["href"]
