@@ -86,6 +86,20 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name()
 
+    def save(self, *args, **kwargs):
+        # A new password is the answer to a locked account wherever it is set: the user
+        # admin, manage.py set_password, and the e-mailed reset link, which left the
+        # account locked for the rest of its pause.
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.forget_failed_logins()
+
+    def forget_failed_logins(self):
+        from axes.models import AccessAttempt
+
+        return AccessAttempt.objects.filter(username=self.phone).delete()[0]
+
     def clean(self):
         super().clean()
         self.phone = normalize_mobile(self.phone)

@@ -27,16 +27,6 @@ def register_lockouts_menu_item():
     )
 
 
-@hooks.register("after_edit_user")
-def unlock_after_password_reset(request, user):
-    """A password set by an administrator is the usual answer to a locked-out user: the
-    account's failed logins are cleared with it."""
-    if request.POST.get("password1"):
-        from axes.models import AccessAttempt
-
-        AccessAttempt.objects.filter(username=user.phone).delete()
-
-
 class _OwnUploadsOnly:
     """The admin API's image and document endpoints list every file to any admin user; only
     what the user may choose or edit in the admin is listed here (issue #9)."""

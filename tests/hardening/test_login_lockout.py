@@ -446,3 +446,24 @@ def test_lockouts_menu_item_only_for_account_managers(client, platform_admin):
     assert "/admin/login-lockouts/" in client.get("/admin/").content.decode()
     client.force_login(factories.submitter())
     assert "/admin/login-lockouts/" not in client.get("/admin/").content.decode()
+
+
+def test_a_reset_by_email_ends_the_lockout(client, account):
+    """Locked after five wrong guesses, the user resets the password by e-mail: the new
+    password was refused for the rest of the pause (only the admin's reset cleared it)."""
+    account.email = "locked@example.cn"
+    account.save()
+    for _ in range(5):
+        attempt(client, "/admin/login/", account.phone)
+    assert attempt(client, "/admin/login/", account.phone, PASSWORD).status_code == 429
+
+    client.post("/admin/password_reset/", {"email": "locked@example.cn"})
+    link = re.search(r"https?://[^/\s]+(/admin/password_reset/confirm/\S+/)", mail.outbox[-1].body)
+    form_url = client.get(link.group(1))["Location"]
+    new_password = "Fresh-Passw0rd-2026x"
+    done = client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+    assert done.status_code == 302 and done["Location"] == "/admin/password_reset/complete/"
+
+    response = attempt(client, "/admin/login/", account.phone, new_password)
+    assert response.status_code == 302
+    assert logged_in(client, account)

@@ -40,9 +40,9 @@ class Command(BaseCommand):
             raise CommandError("Password refused: " + " ".join(error.messages)) from None
 
         with transaction.atomic():
+            cleared = AccessAttempt.objects.filter(username=user.phone).count()
             user.set_password(password)
-            user.save(update_fields=["password"])
-            cleared, _ = AccessAttempt.objects.filter(username=user.phone).delete()
+            user.save(update_fields=["password"])  # which clears them (User.save)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Password set for {user.phone} ({user.real_name}); "
