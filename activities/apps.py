@@ -19,6 +19,10 @@ class ActivitiesConfig(AppConfig):
 
         connect_signals()
 
+        from . import uploads
+
+        uploads.connect_signals()
+
         from wagtail.signals import page_published, page_unpublished
 
         from .models import ActivityPage

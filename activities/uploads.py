@@ -23,6 +23,8 @@ from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
 
+from .nomination_models import storage_name
+
 # Pillow's format name for each extension Wagtail may allow (WAGTAILIMAGES_EXTENSIONS).
 PILLOW_FORMATS = {
     "jpg": "JPEG",
@@ -227,3 +229,26 @@ class DocumentForm(BaseDocumentForm):
             # real reason. The instance is not saved: the form is invalid.
             self.instance.file = upload
         super()._post_clean()
+
+
+# Stored names ----------------------------------------------------------------------------
+
+
+def unguessable_image_name(sender, instance, **kwargs):
+    """Every image is stored under such a name (R27). Wagtail kept an upload's own: the
+    first 海报.jpg became original_images/HaiBao.jpg, so a draft's poster, with its name,
+    time and host, could be fetched by guessing a common name."""
+    file = instance.file
+    # An uncommitted file is one being uploaded now (a new image or a replaced file):
+    # FileField.pre_save stores it under this name right after this signal.
+    if file and not file._committed:
+        file.name = storage_name(file.name)
+
+
+def connect_signals():
+    from django.db.models.signals import pre_save
+    from wagtail.images import get_image_model
+
+    pre_save.connect(
+        unguessable_image_name, sender=get_image_model(), dispatch_uid="unguessable_image_name"
+    )

@@ -240,6 +240,40 @@ def test_good_posters_pass_the_multiple_uploader_and_the_chooser(submitter_clien
     assert Image.objects.count() == 2
 
 
+def test_r27_uploaded_images_are_stored_under_names_nobody_can_guess(submitter_client, collection):
+    """Media is public: the first 海报.jpg was stored as original_images/HaiBao.jpg, so a
+    draft's poster could be fetched by guessing a common name. Through each way in, the
+    stored name is random; the title keeps the name people see."""
+    submitter_client.post(
+        "/admin/images/add/",
+        {"title": "海报", "file": upload("海报.jpg", _poster()), "collection": collection},
+    )
+    submitter_client.post(
+        "/admin/images/multiple/add/",
+        {"files[]": upload("poster.webp", _poster("WEBP")), "collection": collection},
+    )
+    submitter_client.post(
+        "/admin/images/chooser/create/",
+        {
+            "image-chooser-upload-title": "编辑器里上传",
+            "image-chooser-upload-file": upload("1.png", _poster("PNG")),
+            "image-chooser-upload-collection": collection,
+        },
+    )
+    images = list(Image.objects.order_by("pk"))
+    assert [image.title for image in images] == ["海报", "poster.webp", "编辑器里上传"]
+    names = [os.path.basename(image.file.name) for image in images]
+    for name, extension in zip(names, ("jpg", "webp", "png"), strict=True):
+        assert len(name) == 32 + 1 + len(extension) and name.endswith("." + extension), name
+    assert not any(("HaiBao" in name or "poster" in name or name == "1.png") for name in names)
+    rendition = images[0].get_rendition("max-165x165")
+    assert names[0].split(".")[0] in rendition.file.name
+    # A file saved again keeps its name.
+    images[0].title = "改名的海报"
+    images[0].save()
+    assert os.path.basename(Image.objects.get(pk=images[0].pk).file.name) == names[0]
+
+
 @pytest.mark.parametrize(("name", "data", "reason"), BAD_IMAGES, ids=IMAGE_IDS)
 def test_image_add_refuses_bad_files_and_keeps_the_title(
     submitter_client, collection, name, data, reason
