@@ -108,6 +108,12 @@ class MobileLoginMixin:
 
 
 class SiteLoginForm(MobileLoginMixin, AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's adds that both fields may be case-sensitive: no mobile number is.
+        "invalid_login": _("Enter a correct mobile number and password."),
+    }
+
     username = UsernameField(
         max_length=LOGIN_NUMBER_MAX_LENGTH, widget=forms.TextInput(attrs={"autofocus": True})
     )

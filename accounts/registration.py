@@ -65,6 +65,9 @@ class RegistrationForm(forms.ModelForm):
         for pk, name, category in certified.values_list("pk", "name", "category"):
             groups.setdefault(str(labels[category]), []).append((pk, name))
         field.choices = [("", "---------"), *groups.items()]
+        # The filter box (select-filter.js) shows this and is named by it, in the page's
+        # language; the script has no catalogue of its own.
+        field.widget.attrs["data-filter-placeholder"] = _("Type to filter organizations")
 
     def full_clean(self):
         if not (self.is_bound and self.throttled):

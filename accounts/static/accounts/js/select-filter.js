@@ -6,8 +6,16 @@
     var box = document.createElement("input");
     box.type = "search";
     box.className = "select-filter";
-    box.placeholder = select.dataset.filterPlaceholder || "输入关键字筛选 / type to filter";
-    box.setAttribute("aria-label", box.placeholder);
+    // The server gives the wording in the page's language (data-filter-placeholder); the
+    // fallback names at least the list it filters, by that list's own label.
+    var label = select.id && document.querySelector('label[for="' + select.id + '"]');
+    var name = select.dataset.filterPlaceholder || (label ? label.textContent.trim() : "");
+    if (select.dataset.filterPlaceholder) box.placeholder = name;
+    if (name) box.setAttribute("aria-label", name);
+    if (select.id) {
+      box.id = select.id + "_filter";
+      box.setAttribute("aria-controls", select.id);
+    }
     select.parentNode.insertBefore(box, select);
     box.addEventListener("input", function () {
       var text = box.value.trim();
