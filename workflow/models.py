@@ -100,6 +100,7 @@ class ReviewTask(AbstractGroupApprovalTask):
     nobody approves an activity they submitted or last edited."""
 
     review_stage = None
+    default_name = label = None
 
     class Meta:
         abstract = True
@@ -335,10 +336,23 @@ def for_activities(task_states, activities):
     return task_states.filter(Exists(activities.filter(pk=OuterRef("review_activity_pk"))))
 
 
+def step_name(task):
+    """A review step's name in the reader's language. The two steps the migrations create
+    keep Chinese names in the data, which the English admin showed as they are; a step an
+    administrator renamed shows its own name."""
+    task_class = task.specific_class
+    if task_class is not None and issubclass(task_class, ReviewTask):
+        if task.name == task_class.default_name:
+            return task_class.label
+    return task.name
+
+
 class ProvinceApprovalTask(ReviewTask):
     """省级审核: only moderators of the channel organization's province (R20)."""
 
     review_stage = "province"
+    default_name = "省级审核"  # workflow/migrations/0002_review_workflows
+    label = _("Province review")
 
     class Meta:
         verbose_name = _("province approval task")
@@ -369,6 +383,8 @@ class NationalApprovalTask(ReviewTask):
     """全国审核: national moderators (R21)."""
 
     review_stage = "national"
+    default_name = "全国审核"
+    label = _("National review")
 
     class Meta:
         verbose_name = _("national approval task")

@@ -15,7 +15,7 @@ from wagtail.models import TaskState
 
 from activities.models import ActivityIndexPage, ActivityPage
 
-from .models import may_withdraw
+from .models import may_withdraw, step_name
 from .takedown import can_take_down, open_take_down
 from .views import moderation, restore_view, take_down_view
 
@@ -132,7 +132,7 @@ def show_review_feedback(request, page):
             messages.warning(
                 request,
                 _("%(step)s asked for changes: %(comment)s")
-                % {"step": task_state.task.name, "comment": task_state.comment},
+                % {"step": step_name(task_state.task), "comment": task_state.comment},
             )
     record = open_take_down(page)
     if record is not None and not page.live:
