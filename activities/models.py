@@ -23,6 +23,7 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
+from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -226,6 +227,11 @@ class ActivityIndexPage(FastRoutingMixin, Page):
 
 # The listing's equality filters that are this table's columns (not a join's).
 LISTED_FILTER_COLUMNS = [column for column in SEARCH_FILTERS.values() if "__" not in column]
+
+
+# The format to type, shown in the box: on a phone the calendar that pops up is partly off
+# screen, and typing is the way in.
+TYPED_MOMENT = AdminDateTimeInput(attrs={"placeholder": "2026-09-20 09:00"})
 
 
 class ActivityPage(FastRoutingMixin, Page):
@@ -434,7 +440,13 @@ class ActivityPage(FastRoutingMixin, Page):
                 FieldPanel("activity_type", widget=forms.Select),
             ]
         ),
-        FieldRowPanel([FieldPanel("start_at"), FieldPanel("end_at")], heading=_("Activity time")),
+        FieldRowPanel(
+            [
+                FieldPanel("start_at", widget=TYPED_MOMENT),
+                FieldPanel("end_at", widget=TYPED_MOMENT),
+            ],
+            heading=_("Activity time"),
+        ),
         FieldRowPanel(
             [
                 FieldPanel("province", widget=REGION_WIDGETS["province"]),

@@ -128,6 +128,13 @@ class ActivityEditView(EditView):
                 return self.refuse(str(NotPublishable.of(problems)))
         return super().form_invalid(form)
 
+    def redirect_away(self):
+        if not self.next_url and self.action_name == "perform_workflow_action":
+            # Wagtail goes back to the activity index's explorer, which a province
+            # moderator may not open: "approved" came with "you do not have permission".
+            return redirect("review_desk")
+        return super().redirect_away()
+
     def refuse(self, message, defer_required=True):
         """Save nothing, say why, and show the form again with what was typed."""
         self.form = self.form_class(

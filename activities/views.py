@@ -118,6 +118,7 @@ class MyActivitiesView(BaseListingView):
     filterset_class = MyActivitiesFilterSet
     default_ordering = "-latest_revision_created_at"
     paginate_by = 20
+    results_template_name = "activities/admin/scrolling_results.html"
 
     def get_base_queryset(self):
         return annotate_review_state(
