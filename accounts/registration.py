@@ -51,7 +51,12 @@ class RegistrationForm(forms.ModelForm):
         widgets = {
             "organization": OrganizationSelect(attrs={"data-filterable": "true"}),
         }
-        help_texts = {"organization": _("Optional: the unit you publish activities for.")}
+        help_texts = {
+            "organization": _(
+                "Optional: the unit you publish activities for. Not listed? After "
+                "registering, ask for it under Organization onboarding."
+            )
+        }
 
     def __init__(self, *args, throttled=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -36,6 +36,9 @@ class OrganizationFilterForm(BaseFilterForm):
 
 class OrganizationChooseMixin:
     filter_form_class = OrganizationFilterForm
+    # Says where to ask for a missing organization (R4): the onboarding form was linked
+    # from nowhere a new submitter could reach.
+    results_template_name = "organizations/chooser_results.html"
 
     def get_object_list(self):
         # Only certified organizations can be picked (R4); the category comes from the

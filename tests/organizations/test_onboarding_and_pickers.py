@@ -8,8 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from accounts import roles
 from accounts.models import User
 from organizations.models import Organization
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -285,3 +287,28 @@ def test_r4_library_csv_export_writes_a_formula_like_request_as_text(client, mem
     cells = [cell for row in csv.reader(io.StringIO(content)) for cell in row]
     assert "'" + name in cells
     assert name not in cells
+
+
+def test_r4_a_new_submitter_finds_the_onboarding_form(client):
+    """组织入驻 was linked from nowhere a new submitter could reach: not the menu, the
+    registration form or the organization pickers."""
+    submitter = factories.submitter()
+    client.force_login(submitter)
+    dashboard = client.get("/admin/").content.decode()
+    assert "/organizations/requests/" in dashboard  # the sidebar's menu
+    requests_page = client.get("/organizations/requests/").content.decode()
+    assert 'href="/organizations/join/"' in requests_page
+    for url, params in (
+        ("/admin/organization_chooser/", {"category": "municipal"}),
+        ("/admin/organization_chooser/results/", {"category": "provincial", "q": "不存在的单位"}),
+    ):
+        response = client.get(url, params)
+        body = response.json()["html"] if url.endswith("chooser/") else response.content.decode()
+        assert 'href="/organizations/join/"' in body, url
+    client.logout()
+    client.cookies["django_language"] = "en"
+    register = client.get("/accounts/register/").content.decode()
+    assert "ask for it under Organization onboarding" in register
+    moderator = factories.user(roles.PROVINCE_MODERATORS, province="440000")
+    client.force_login(moderator)
+    assert "/organizations/requests/" not in client.get("/admin/").content.decode()
