@@ -341,9 +341,9 @@ def step_name(task):
     keep Chinese names in the data, which the English admin showed as they are; a step an
     administrator renamed shows its own name."""
     task_class = task.specific_class
-    if task_class is not None and issubclass(task_class, ReviewTask):
-        if task.name == task_class.default_name:
-            return task_class.label
+    ours = task_class is not None and issubclass(task_class, ReviewTask)
+    if ours and task.name == task_class.default_name:
+        return task_class.label
     return task.name
 
 
