@@ -224,3 +224,23 @@ def test_the_listings_date_filters_have_labels_that_make_sense_alone(client):
     }
     assert labels == {"from": "From date", "to": "To date"}
     assert soup.select_one("#id_from")["name"] == "from"
+
+
+# Headings in the details ------------------------------------------------------------------
+
+
+def test_headings_in_the_details_sit_under_the_details_heading(client, owner):
+    """The editor's 二级标题 became an <h2> beside 活动详情 (itself an <h2>), breaking the
+    page's outline; the details' headings are one level lower on the public page."""
+    page = _activity(
+        owner,
+        details='<h2 data-block-key="a1">活动亮点</h2><p>正文</p><h3>细节</h3><h4>更细</h4>',
+    )
+    soup = _detail(client, page)
+    body = soup.select_one(".activity__body .richtext")
+    assert [tag.name for tag in body.find_all(["h2", "h3", "h4", "h5"])] == ["h3", "h4", "h5"]
+    assert body.find("h3").get_text() == "活动亮点"
+    levels = [
+        int(tag.name[1]) for tag in soup.select("main h1, main h2, main h3, main h4, main h5")
+    ]
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
