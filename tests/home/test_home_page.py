@@ -85,3 +85,19 @@ def test_R32_the_public_summary_counts_the_campaigns_year_as_the_report_does(cli
     assert "from=2025-01-01" in guangdong["href"] and "to=2025-12-31" in guangdong["href"]
     lecture = home.select_one(".type-links a")
     assert "from=2025-01-01" in lecture["href"]
+
+
+def test_R30_home_and_listing_describe_themselves_for_sharing(client):
+    """A link to the home page or the listing shared in WeChat showed no title or summary."""
+    campaign = CampaignSettings.for_site(Site.objects.get(is_default_site=True))
+    campaign.theme = "科技创新 强国有我"
+    campaign.save()
+    home = _home(client)
+    assert len(home.select('meta[name="description"]')) == 1
+    assert str(campaign.year) in home.select_one('meta[name="description"]')["content"]
+    assert home.select_one('meta[property="og:title"]')["content"] == "科技创新 强国有我"
+    listing = BeautifulSoup(client.get("/activities/").content.decode(), "html.parser")
+    assert len(listing.select('meta[name="description"]')) <= 1
+    assert listing.select_one('meta[property="og:title"]')["content"] == (
+        ActivityIndexPage.objects.get().title
+    )
