@@ -4,6 +4,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.site_summary import PagesSummaryItem
 from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -122,6 +123,15 @@ class MyActivitiesPanel(Component):
             {"pages": pages, "my_activities_url": reverse("my_activities")},
             request=self.request,
         )
+
+
+@hooks.register("construct_homepage_summary_items", order=100)  # after Wagtail adds it
+def count_pages_for_superusers_only(request, items):
+    """Wagtail's "N pages" counts every page under the activity index for anyone who may
+    add there: a submitter saw the number of all units' drafts (R2), and each dashboard
+    view counted a million rows. Their own activities are listed in the panel below."""
+    if not request.user.is_superuser:
+        items[:] = [item for item in items if not isinstance(item, PagesSummaryItem)]
 
 
 @hooks.register("construct_homepage_panels")

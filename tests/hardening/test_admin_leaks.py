@@ -301,3 +301,24 @@ def test_a_province_moderator_who_also_submits_keeps_their_own_activities(client
     assert client.get(f"/admin/bulk/wagtailcore/page/delete/?id={own.pk}").status_code == 200
     theirs = world["pages"]["b_draft"].pk
     assert client.get(f"/admin/bulk/wagtailcore/page/delete/?id={theirs}").status_code == 404
+
+
+def test_r2_the_dashboard_counts_pages_for_superusers_only(client):
+    """Wagtail's "N pages" counted every unit's activities, drafts included, for anyone who
+    may add one, and counted the page table on each dashboard view."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = factories.submitter()
+    for number in range(3):
+        factories.activity(owner=factories.submitter(), title=f"别的单位的草稿{number}")
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/admin/").content.decode()
+    assert "site_summary_pages" not in html and 'href="/admin/pages/' not in html
+    assert not any(
+        "COUNT(" in query["sql"].upper() and '"wagtailcore_page"."path"' in query["sql"]
+        for query in queries.captured_queries
+    )
+    client.force_login(factories.user(None, is_superuser=True, is_staff=True))
+    assert "/admin/pages/" in client.get("/admin/").content.decode()
