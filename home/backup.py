@@ -3,7 +3,8 @@
 A backup is one directory, BACKUP_DIR/kepuri-<YYYYmmdd-HHMMSS>/, holding
 - database.dump: PostgreSQL, `pg_dump --format=custom`, or
   database.sqlite3: SQLite, copied with SQLite's online backup API (consistent while the
-  site writes; a plain copy of a WAL database can miss committed pages);
+  site writes; a plain copy of a WAL database can miss committed pages), then taken out of
+  WAL mode so that it is one file, readable from read-only media;
 - media.tar.gz: everything under MEDIA_ROOT (posters, their renditions, documents);
 - manifest.json: when, from which commit, the migrations applied, the row counts of the
   tables that matter and a SHA-256 of each file.
@@ -22,6 +23,8 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+import tempfile
+from contextlib import closing, suppress
 from pathlib import Path
 
 import dj_database_url
@@ -136,7 +139,8 @@ class Database:
             return [row[0] for row in rows]
         if not Path(self.name).exists():
             return []
-        with sqlite3.connect(self.name) as conn:
+        # sqlite3's `with` only commits; closing removes the -wal/-shm files it opened.
+        with closing(sqlite3.connect(self.name)) as conn:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         return [row[0] for row in rows if not row[0].startswith("sqlite_")]
 
@@ -144,7 +148,7 @@ class Database:
         if self.vendor == "postgresql":
             with self.pg_connect(autocommit=True) as conn:
                 return count_rows(conn.cursor())
-        with sqlite3.connect(self.name) as conn:
+        with closing(sqlite3.connect(self.name)) as conn:
             return count_rows(conn.cursor())
 
 
@@ -165,19 +169,78 @@ def applied_migrations(cursor):
     return applied
 
 
-def run(command, env=None):
-    executable = shutil.which(command[0])
-    if executable is None:
+def executable(name):
+    found = shutil.which(name)
+    if found is None:
         raise BackupError(
-            f"{command[0]} is not installed; it comes with the PostgreSQL client "
+            f"{name} is not installed; it comes with the PostgreSQL client "
             "(Debian: apt-get install postgresql-client-15)."
         )
+    return found
+
+
+def run(command, env=None):
     result = subprocess.run(  # noqa: S603 - fixed executables, arguments from settings
-        [executable, *command[1:]], env=env, capture_output=True, text=True, check=False
+        [executable(command[0]), *command[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip() or result.returncode}")
     return result
+
+
+def run_piped(first, second, env=None):
+    """`first | second`, except that `second` reaches the end of its input only when `first`
+    succeeded: psql commits its single transaction at the end of its input, and must not
+    commit the drops and half a restore when pg_restore fails midway. Killed instead, it
+    commits nothing and the server rolls back. The error names the command that failed."""
+
+    def read(file):
+        file.seek(0)
+        return file.read().decode(errors="replace").strip()
+
+    # Errors go to files: a full stderr pipe that nobody reads would stall the command.
+    with tempfile.TemporaryFile() as first_errors, tempfile.TemporaryFile() as second_errors:
+        producer = subprocess.Popen(  # noqa: S603 - fixed executables, arguments from settings
+            [executable(first[0]), *first[1:]],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=first_errors,
+        )
+        consumer = subprocess.Popen(  # noqa: S603 - as above
+            [executable(second[0]), *second[1:]],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=second_errors,
+        )
+        cut_off = False
+        try:
+            # A broken pipe: `second` stopped on an error, and its own message says which.
+            with suppress(BrokenPipeError):
+                for block in iter(lambda: producer.stdout.read(1 << 16), b""):
+                    consumer.stdin.write(block)
+            # Unread, `first` would block on a full pipe; closed, it stops.
+            producer.stdout.close()
+            if producer.wait() == 0:
+                with suppress(BrokenPipeError):
+                    consumer.stdin.close()
+            else:
+                cut_off = True
+                consumer.kill()
+            consumer.wait()
+        except BaseException:
+            for process in (producer, consumer):
+                process.kill()
+                process.wait()
+            raise
+        if consumer.returncode != 0 and not cut_off:
+            raise BackupError(f"{second[0]} failed: {read(second_errors) or consumer.returncode}")
+        if producer.returncode != 0:
+            raise BackupError(f"{first[0]} failed: {read(first_errors) or producer.returncode}")
 
 
 # --- files -------------------------------------------------------------------------------
@@ -338,7 +401,12 @@ def _copy_sqlite(database, path):
     finally:
         if owned:
             source.close()
-    with sqlite3.connect(path) as copy:
+    # The copy carries the site's WAL mode in its header: reading it would then need -wal and
+    # -shm files beside it, which read-only media (a USB stick, a read-only mount) cannot
+    # hold. In rollback-journal mode it is one self-contained file. Closed before the
+    # checksum, so nothing is left to change it or to lie next to it.
+    with closing(sqlite3.connect(path)) as copy:
+        copy.execute("PRAGMA journal_mode=DELETE")
         cursor = copy.cursor()
         return count_rows(cursor), applied_migrations(cursor)
 
@@ -396,22 +464,9 @@ def restore(path, database_url=None, media_root=None, force=False, media=True, l
     database_file = path / manifest["database"]["file"]
     log(f"Restoring {database_file.name} into {database} …")
     if vendor == "postgresql":
-        command = ["pg_restore", "--no-owner", "--no-acl", "--single-transaction"]
-        command += ["--exit-on-error", *(["--clean", "--if-exists"] if force else [])]
-        run([*command, *database.pg_args(), str(database_file)], env=database.pg_env())
+        _restore_postgresql(database, database_file, force)
     else:
-        Path(database.name).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with sqlite3.connect(database_file) as source:
-                target = sqlite3.connect(database.name, timeout=30)
-                try:
-                    source.backup(target)
-                finally:
-                    target.close()
-        except sqlite3.Error as error:
-            raise BackupError(
-                f"Could not write {database.name} ({error}); stop the site while restoring."
-            ) from error
+        _restore_sqlite(database, database_file)
     counts = database.counts()
     if counts != manifest["counts"]:
         differences = {
@@ -428,6 +483,105 @@ def restore(path, database_url=None, media_root=None, force=False, media=True, l
             # The "data" filter refuses absolute paths, links out of the directory, devices.
             archive.extractall(media_root, filter="data")
     return manifest, counts
+
+
+# Everything of the site's own in the public schema, dropped before a forced restore: the
+# backup may predate an upgrade that added tables, and `pg_restore --clean` drops only what
+# the dump holds. A newer table with a foreign key to a dumped one then blocks dropping that
+# table's key, and one without stays behind for the next `migrate` to trip over. Relations
+# the user does not own are left alone (the owner of the database need not own the schema
+# and DROP SCHEMA is not theirs to run), and so are an extension's own: btree_gist stays
+# installed, so a user who may not create extensions can still restore. Tables first:
+# Django's identity sequences can only go with their table.
+DROP_RELATIONS = """
+SET client_min_messages = warning;
+DO $$
+DECLARE
+    relation record;
+BEGIN
+    FOR relation IN
+        SELECT c.relkind, format('%I.%I', n.nspname, c.relname) AS name
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public'
+          AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+          AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+          AND NOT EXISTS (
+              SELECT FROM pg_catalog.pg_depend d
+              WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                AND d.objid = c.oid
+                AND d.deptype = 'e'
+          )
+        ORDER BY c.relkind = 'S', c.relkind IN ('v', 'm')
+    LOOP
+        EXECUTE format(
+            'DROP %s IF EXISTS %s CASCADE',
+            CASE relation.relkind
+                WHEN 'f' THEN 'FOREIGN TABLE'
+                WHEN 'v' THEN 'VIEW'
+                WHEN 'm' THEN 'MATERIALIZED VIEW'
+                WHEN 'S' THEN 'SEQUENCE'
+                ELSE 'TABLE'
+            END,
+            relation.name
+        );
+    END LOOP;
+END
+$$;
+"""
+
+
+def _restore_postgresql(database, dump, force):
+    # The dump's comment on btree_gist: only the extension's owner may set it, and the
+    # extension sets that same comment itself when it is created.
+    listing = run(["pg_restore", "--list", str(dump)]).stdout.splitlines(keepends=True)
+    entries = [line for line in listing if " COMMENT - EXTENSION " not in line]
+    with tempfile.NamedTemporaryFile("w", suffix=".list") as toc:
+        toc.writelines(entries)
+        toc.flush()
+        # pg_restore writes the SQL and psql runs it: that way the drops run in the same
+        # transaction as the restore (pg_restore cannot run SQL of its own), and a failed
+        # restore leaves the database as it was.
+        run_piped(
+            ["pg_restore", "--no-owner", "--no-acl", f"--use-list={toc.name}", "--file=-"]
+            + [str(dump)],
+            [
+                "psql",
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                *(["--command", DROP_RELATIONS] if force else []),
+                "--file=-",
+                *database.pg_args(),
+            ],
+            env=database.pg_env(),
+        )
+
+
+def _restore_sqlite(database, source_file):
+    # Read-only, so a backup on read-only media restores, and immutable: a finished backup
+    # never changes, and only the checksummed file counts, never a -wal beside it (backups
+    # made before they were switched out of WAL mode may have one).
+    uri = f"{Path(source_file).resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        source = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as error:
+        raise BackupError(f"Could not read the backup {source_file}: {error}.") from error
+    with closing(source):
+        try:
+            # Reads the schema now, so a fault of the backup is not blamed on the target.
+            source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as error:
+            raise BackupError(f"Could not read the backup {source_file}: {error}.") from error
+        Path(database.name).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with closing(sqlite3.connect(database.name, timeout=30)) as target:
+                source.backup(target)
+        except sqlite3.Error as error:
+            raise BackupError(
+                f"Could not write {database.name} ({error}); stop the site while restoring."
+            ) from error
 
 
 def describe(manifest):

@@ -7,8 +7,10 @@ import hashlib
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -277,3 +279,138 @@ def test_make_targets_run_the_commands():
     forced = dry_run("restore", "BACKUP=backups/kepuri-x", "FORCE=1")
     assert forced.rstrip().endswith("--force")
     assert "--force" not in dry_run("restore", "BACKUP=backups/kepuri-x")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_forced_restore_rolls_back_an_upgrade(tmp_path, media_root, fresh_database):
+    """Rolling back after an upgrade: the backup predates a migration that added tables, one
+    of them with a foreign key to a table in the backup. `--force` must bring back exactly
+    the backup's tables (PostgreSQL's `pg_restore --clean` alone failed on the foreign key
+    and left a table without one behind for the next `migrate` to trip over)."""
+    call_command("backup", output_dir=str(tmp_path / "backups"), stdout=io.StringIO())
+    [backup] = (tmp_path / "backups").iterdir()
+    call_command("restore", str(backup), database_url=fresh_database, stdout=io.StringIO())
+    restored = connections[RESTORED]
+    backed_up = set(restored.introspection.table_names())
+    newer = {"upgrade_poster_crop", "upgrade_setting"}
+    with restored.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE upgrade_poster_crop (id integer PRIMARY KEY, "
+            "image_id integer NOT NULL REFERENCES wagtailimages_image (id))"
+        )
+        cursor.execute("CREATE TABLE upgrade_setting (id integer PRIMARY KEY, value text)")
+        cursor.execute("CREATE VIEW upgrade_crop_view AS SELECT id FROM upgrade_poster_crop")
+        if IS_POSTGRES:
+            cursor.execute("CREATE SEQUENCE upgrade_counter")
+    assert newer <= set(restored.introspection.table_names())
+    restored.close()
+
+    call_command(
+        "restore",
+        str(backup),
+        database_url=fresh_database,
+        force=True,
+        no_media=True,
+        stdout=io.StringIO(),
+    )
+
+    assert set(restored.introspection.table_names(include_views=True)) == backed_up
+    if IS_POSTGRES:
+        with restored.cursor() as cursor:
+            cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'upgrade%%'")
+            assert cursor.fetchall() == []
+            # Kept, not dropped and created again: the database's owner may not be allowed to.
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'btree_gist'")
+            assert cursor.fetchone() == (1,)
+    assert rows(Page, RESTORED) == rows(Page, "default")
+
+
+@pytest.fixture(scope="module")
+def wal_site_file(tmp_path_factory, django_db_setup, django_db_blocker):
+    """A copy of the migrated test database in a file in WAL mode, as the site runs it.
+    Copied before any test opens a transaction: the test's own would lock the copy out."""
+    site_file = tmp_path_factory.mktemp("site") / "db.sqlite3"
+    with django_db_blocker.unblock():
+        connection.ensure_connection()
+        # The test database exists only if a test that asks for it was collected.
+        assert connection.is_in_memory_db(), connection.settings_dict["NAME"]
+        with closing(sqlite3.connect(site_file)) as site:
+            connection.connection.backup(site)
+            assert site.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+    return site_file
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="the SQLite backup file")
+@pytest.mark.django_db  # for the test database wal_site_file copies
+def test_a_sqlite_backup_is_one_file_that_restores_from_read_only_media(
+    tmp_path, media_root, monkeypatch, wal_site_file
+):
+    """The site's database runs in WAL mode; its backup must not: a WAL file needs -wal and
+    -shm files beside it to be read, which a read-only copy (a USB stick, a read-only mount)
+    cannot hold, and the restore blamed the target for it."""
+    from home import backup as backup_module
+
+    site_url = f"sqlite:///{wal_site_file}"
+    real_database = backup_module.Database
+    monkeypatch.setattr(backup_module, "Database", lambda url=None: real_database(url or site_url))
+    # The site is running: one of its connections has the WAL open during the backup.
+    running = sqlite3.connect(wal_site_file)
+    try:
+        running.execute("SELECT COUNT(*) FROM django_migrations").fetchone()
+        backup = backup_module.backup(tmp_path / "backups", media_root=media_root)
+    finally:
+        running.close()
+
+    assert {path.name for path in backup.iterdir()} == {
+        "database.sqlite3",
+        "manifest.json",
+        "media.tar.gz",
+    }
+    header = (backup / "database.sqlite3").read_bytes()[:20]
+    assert (header[18], header[19]) == (1, 1)  # 2, 2 is WAL
+    with closing(sqlite3.connect(f"file:{backup / 'database.sqlite3'}?mode=ro", uri=True)) as c:
+        assert c.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+    read_only = tmp_path / "read-only" / backup.name
+    shutil.copytree(backup, read_only)
+    for file in read_only.iterdir():
+        file.chmod(0o444)
+    read_only.chmod(0o555)
+
+    def state(folder):
+        files = {f.name: (f.read_bytes(), f.stat().st_mtime_ns) for f in folder.iterdir()}
+        return files, folder.stat().st_mtime_ns
+
+    before = state(read_only)
+    try:
+        manifest, counts = backup_module.restore(
+            read_only,
+            database_url=f"sqlite:///{tmp_path / 'restored' / 'db.sqlite3'}",
+            media_root=tmp_path / "restored-media",
+            log=lambda message: None,
+        )
+        # As root the modes above stop nothing: the source was only read, so nothing was
+        # created beside it and nothing in it changed.
+        assert state(read_only) == before
+    finally:
+        read_only.chmod(0o755)
+        for file in read_only.iterdir():
+            file.chmod(0o644)
+    assert counts == manifest["counts"] == real_database(site_url).counts()
+
+    # A backup whose database SQLite cannot read (checksum updated, so it gets that far): the
+    # message names the backup, not the target.
+    unreadable = tmp_path / "unreadable"
+    shutil.copytree(backup, unreadable)
+    (unreadable / "database.sqlite3").write_bytes(b"not a database" * 100)
+    manifest = json.loads((unreadable / "manifest.json").read_text())
+    manifest["database"]["sha256"] = digest(unreadable / "database.sqlite3")
+    (unreadable / "manifest.json").write_text(json.dumps(manifest))
+    target = tmp_path / "untouched" / "db.sqlite3"
+    with pytest.raises(backup_module.BackupError) as raised:
+        backup_module.restore(
+            unreadable, database_url=f"sqlite:///{target}", media=False, log=lambda m: None
+        )
+    assert str(unreadable / "database.sqlite3") in str(raised.value)
+    assert "stop the site" not in str(raised.value)
+    assert not target.parent.exists()
