@@ -267,9 +267,9 @@ def register_review_menu_item():
 
 class OnboardingMenuItem(MenuItem):
     def is_shown(self, request):
-        from activities.models import ActivityPage
+        from activities.wagtail_hooks import may_publish
 
-        return ActivityPage.can_create_at_index_for(request.user)
+        return may_publish(request)
 
 
 @hooks.register("register_admin_menu_item")
