@@ -105,8 +105,8 @@ def test_stored_hostile_rich_text_is_cleaned_on_the_public_page(client, owner):
     assert response.status_code == 200
     block = details_of(response)
     assert_harmless(block)
-    # What the editor offers is kept.
-    assert block.find("h2").get_text() == "小标题"
+    # What the editor offers is kept (its headings one level under 活动详情).
+    assert block.find("h3").get_text() == "小标题"
     assert block.find("a", string="合法链接")["href"] == "https://example.com/ok"
     assert "活动正文" in block.get_text() and "站内链接" in block.get_text()
     assert "display: none" not in response.content.decode()
@@ -161,7 +161,9 @@ def test_what_the_editor_makes_survives_the_cleaning(client, owner):
     page = factories.activity(owner=owner, publish=True, title="富文本保留活动", details=details)
     block = details_of(client.get(page.url))
     assert_harmless(block)
-    for name in ("h2", "h3", "h4", "b", "i", "ol", "ul"):
+    # The details' headings sit one level under the page's 活动详情 (an h2).
+    assert [h.get_text() for h in block.find_all(["h3", "h4", "h5"])] == ["议程", "上午", "九点"]
+    for name in ("b", "i", "ol", "ul"):
         assert block.find(name) is not None, name
     assert block.find("a", string="全部活动")["href"] == index.url
     assert block.find("a", string="写信")["href"] == "mailto:kepu@example.cn"
