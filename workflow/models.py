@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, When
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -64,7 +64,10 @@ class ApproveForm(forms.Form):
 
 
 def compose_comment(reasons, comment):
-    labels = dict(RejectReason.choices)
+    # Stored as text, so in the site's language: a reviewer using the English admin stored
+    # English reasons that a Chinese submitter then read everywhere (R22, R34).
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = {value: str(label) for value, label in RejectReason.choices}
     lines = [f"【{labels[reason]}】" for reason in reasons if reason in labels]
     return "\n".join([*lines, comment.strip()]).strip()
 

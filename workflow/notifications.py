@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.utils import translation
 from wagtail.admin.mail import (
     GroupApprovalTaskStateSubmissionEmailNotifier,
     WorkflowStateApprovalEmailNotifier,
@@ -5,7 +7,17 @@ from wagtail.admin.mail import (
 )
 
 
-class ReviewTaskSubmissionNotifier(GroupApprovalTaskStateSubmissionEmailNotifier):
+class InSiteLanguage:
+    """Recipients who chose no language read the site's (Chinese, R34). Wagtail falls back
+    to the language of whoever acted: a moderator using the English admin mailed a Chinese
+    submitter in English. A language a recipient chose still applies, per recipient."""
+
+    def __call__(self, *args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return super().__call__(*args, **kwargs)
+
+
+class ReviewTaskSubmissionNotifier(InSiteLanguage, GroupApprovalTaskStateSubmissionEmailNotifier):
     """Wagtail mails every member of a task's groups; a province step must reach only the
     moderators of that province (R24)."""
 
@@ -35,12 +47,12 @@ def owner_and_requester(workflow_state, triggering_user=None):
     return {person for person in people if person is not None and person != triggering_user}
 
 
-class OwnerApprovalNotifier(WorkflowStateApprovalEmailNotifier):
+class OwnerApprovalNotifier(InSiteLanguage, WorkflowStateApprovalEmailNotifier):
     def get_recipient_users(self, workflow_state, **kwargs):
         return owner_and_requester(workflow_state, kwargs.get("user"))
 
 
-class OwnerRejectionNotifier(WorkflowStateRejectionEmailNotifier):
+class OwnerRejectionNotifier(InSiteLanguage, WorkflowStateRejectionEmailNotifier):
     def get_recipient_users(self, workflow_state, **kwargs):
         return owner_and_requester(workflow_state, kwargs.get("user"))
 
@@ -51,10 +63,8 @@ owner_rejection_notifier = OwnerRejectionNotifier()
 
 def notify_owner(page, event, reason):
     """Tell the activity's owner that it was taken down or put back (R18, R24)."""
-    from django.conf import settings
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
-    from django.utils import translation
 
     owner = page.owner
     if owner is None or not owner.email or not owner.is_active:
@@ -65,7 +75,9 @@ def notify_owner(page, event, reason):
         "reason": reason,
         "base_url": settings.WAGTAILADMIN_BASE_URL,
     }
-    with translation.override(settings.LANGUAGE_CODE):
+    profile = getattr(owner, "wagtail_userprofile", None)
+    language = getattr(profile, "preferred_language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
         subject = render_to_string("workflow/email/listing_subject.txt", context).strip()
         body = render_to_string("workflow/email/listing.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [owner.email], fail_silently=True)

@@ -125,6 +125,32 @@ def test_production_settings_refuse_a_missing_secret():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_mails_link_to_the_site_not_to_a_developers_machine():
+    """Without WAGTAILADMIN_BASE_URL, review and password-reset mails linked to
+    http://127.0.0.1:8000 (the development default)."""
+    code = "from django.conf import settings; print(settings.WAGTAILADMIN_BASE_URL)"
+    base = {"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": ".kepuri.example.cn,x"}
+    for extra, expected in (
+        ({}, "https://kepuri.example.cn"),
+        (
+            {"WAGTAILADMIN_BASE_URL": "https://admin.kepuri.example.cn"},
+            "https://admin.kepuri.example.cn",
+        ),
+    ):
+        env = _production_env(**base, **extra)
+        if not extra:
+            env.pop("WAGTAILADMIN_BASE_URL", None)  # a developer's shell may set it
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
+
+
 def test_production_sends_security_headers():
     code = (
         "from django.test import Client;"
