@@ -75,10 +75,19 @@ class ReportForm(forms.ModelForm):
         fields = ["title", "outlet", "url"]
 
 
+class BaseReportFormSet(forms.BaseInlineFormSet):
+    # Django's own, "Please submit at least 1 form.", says nothing of media reports.
+    default_error_messages = {
+        **forms.BaseInlineFormSet.default_error_messages,
+        "too_few_forms": _("Add at least one media report."),
+    }
+
+
 ReportFormSet = inlineformset_factory(
     Nomination,
     NominationReport,
     form=ReportForm,
+    formset=BaseReportFormSet,
     extra=1,
     min_num=1,
     validate_min=True,

@@ -18,12 +18,14 @@ from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.images.models import Image
 from wagtail.log_actions import log
 
 from accounts import roles
 from home.converters import is_db_id
+from home.models import beijing_date
 
 from .models import ActivityPage
 from .nomination_forms import MarkForm, NominationFilterForm, NominationForm, ReportFormSet
@@ -90,17 +92,32 @@ def closed_message(page, request, nomination=None):
             "the national moderators to withdraw the recommendation first."
         )
     state, opens, last_day = window_state(page, site=getattr(request, "_wagtail_site", None))
+    if state == "before" and opens is None:
+        return _("The activity has no end time, so the form cannot open.")
+    if state in ("before", "closed"):
+        # The campaign may add days to the guide's ten (nomination_extra_days).
+        days = (last_day - beijing_date(opens)).days
+        values = {"opens": _local(opens), "last": last_day.strftime("%Y-%m-%d"), "days": days}
     if state == "before":
-        if opens is None:
-            return _("The activity has no end time, so the form cannot open.")
-        return _(
-            "The form opens when the activity ends, at %(opens)s, and stays open until "
-            "%(last)s (10 days after the end)."
-        ) % {"opens": _local(opens), "last": last_day.strftime("%Y-%m-%d")}
+        return (
+            ngettext(
+                "The form opens when the activity ends, at %(opens)s, and stays open until "
+                "%(last)s (%(days)d day after the end).",
+                "The form opens when the activity ends, at %(opens)s, and stays open until "
+                "%(last)s (%(days)d days after the end).",
+                days,
+            )
+            % values
+        )
     if state == "closed":
-        return _("The form closed at the end of %(last)s (10 days after the activity ended).") % {
-            "last": last_day.strftime("%Y-%m-%d")
-        }
+        return (
+            ngettext(
+                "The form closed at the end of %(last)s (%(days)d day after the activity ended).",
+                "The form closed at the end of %(last)s (%(days)d days after the activity ended).",
+                days,
+            )
+            % values
+        )
     return None
 
 

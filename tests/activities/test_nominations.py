@@ -160,6 +160,11 @@ def test_r33_media_report_required_and_http_only(client, owner, page):
         response = file_complete(client, page, **{"reports-0-url": "ftp://example.com/a"})
     assert "http://" in response.content.decode()
     assert not Nomination.objects.get(page=page).is_complete
+    # None at all: the rule's own words, not Django's "Please submit at least 1 form."
+    with time_machine.travel(AFTER_END, tick=False):
+        response = file_complete(client, page, **{"reports-TOTAL_FORMS": "0"})
+    body = response.content.decode()
+    assert "Add at least one media report." in body and "at least 1 form" not in body
 
 
 # A failed submission keeps everything -----------------------------------------------------
@@ -207,7 +212,7 @@ def test_r33_day_10_open_day_11_closed(client, owner, page):
         assert file_complete(client, page).status_code == 302
     with time_machine.travel(day_11, tick=False):
         body = client.get(url(page)).content.decode()
-        assert "closed at the end of 2026-09-25" in body
+        assert "closed at the end of 2026-09-25 (10 days after the activity ended)" in body
         # What was filed stays readable to its submitter, without a form.
         assert SUMMARY in body and "机器人科普体验日走进校园" in body
         assert 'name="lessons"' not in body
@@ -223,7 +228,10 @@ def test_r33_site_setting_extends_the_deadline(client, owner, page):
     with time_machine.travel(datetime.datetime(2026, 9, 27, 12, 0, tzinfo=BEIJING), tick=False):
         assert file_complete(client, page).status_code == 302
     with time_machine.travel(datetime.datetime(2026, 9, 28, 0, 1, tzinfo=BEIJING), tick=False):
-        assert client.get(url(page)).context["closed"]
+        response = client.get(url(page))
+    assert response.context["closed"]
+    # The days the message counts are the campaign's, not always the guide's ten.
+    assert "2026-09-27 (12 days after the activity ended)" in response.content.decode()
 
 
 # Who may file and mark --------------------------------------------------------------------
