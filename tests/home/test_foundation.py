@@ -99,6 +99,18 @@ def _production_env(**extra):
     return env
 
 
+def _in_django(code, env):
+    """Run `code` in a fresh process set up with `env` (production settings)."""
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def _check_deploy(extra_env):
     env = _production_env(**extra_env)
     return subprocess.run(
@@ -140,14 +152,7 @@ def test_production_mails_link_to_the_site_not_to_a_developers_machine():
         env = _production_env(**base, **extra)
         if not extra:
             env.pop("WAGTAILADMIN_BASE_URL", None)  # a developer's shell may set it
-        result = subprocess.run(
-            [sys.executable, "-c", f"import django; django.setup(); {code}"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = _in_django(code, env)
         assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
 
 
@@ -161,14 +166,7 @@ def test_production_sends_security_headers():
         "print(r.headers.get('Content-Security-Policy'))"
     )
     env = _production_env(SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="kepuri.example.cn")
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _in_django(code, env)
     lines = result.stdout.splitlines()
     # Without a migrated database the page itself may fail; the headers are what we check.
     assert "max-age=31536000" in lines[1], result.stderr
@@ -195,14 +193,7 @@ def test_production_sessions_and_login_throttling():
         "TRUSTED_PROXY_COUNT",
     ):
         env.pop(name, None)
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _in_django(code, env)
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.splitlines()[-1])
     assert values["SESSION_COOKIE_SECURE"] is True
