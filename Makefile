@@ -12,7 +12,7 @@ TEST_WORKERS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-ops lint format serve backup restore install migrate messages demo browsers clean
+.PHONY: help run test test-postgres test-ops lint format serve backup restore install migrate messages demo browsers nginx clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -48,6 +48,15 @@ browsers: ## Install Debian's Chromium and a CJK font for the browser tests (nee
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null && echo "chromium: installed"; \
 	else \
 		echo "chromium: missing and cannot be installed here; browser tests will skip"; \
+	fi
+
+nginx: ## Install Debian's nginx for the live check of deploy/nginx (needs root)
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then \
+		echo "nginx: present"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null && echo "nginx: installed"; \
+	else \
+		echo "nginx: missing and cannot be installed here; its live check will skip"; \
 	fi
 
 test: $(STAMP) messages ## Run the whole test suite on SQLite

@@ -3,7 +3,6 @@ same GET parameters."""
 
 import datetime
 import functools
-from zoneinfo import ZoneInfo
 
 import icalendar
 from django.http import Http404, HttpResponse
@@ -14,14 +13,14 @@ from django.views.decorators.http import require_safe
 from wagtail.models import Site
 
 from home.converters import is_db_id
+from home.models import BEIJING
 
 from .api import listing_queryset
 from .feeds import place
 from .listing import OrderedResult, public_activities
 from .text import one_line, without_controls
 
-TZID = "Asia/Shanghai"
-BEIJING = ZoneInfo(TZID)
+TZID = BEIJING.key
 MAX_EVENTS = 500
 PRODID = "-//National Science Day//Activity Platform//ZH"
 

@@ -15,26 +15,25 @@ recount per view.
 """
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 from django.db.models.functions import ExtractIsoYear, ExtractWeek
 from django.utils.translation import gettext as _
 
+from home.models import BEIJING
 from organizations.models import Organization
 
 from .listing import public_activities
 from .models import ActivityPage
 
-CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
 NOT_SET = "—"
 
 
 def approved_activities(year, province=None):
     """Approved, live activities starting in `year` (Beijing time), optionally in one
     province (a Region code). Built once; each dimension below runs one query on it."""
-    start = datetime.datetime(year, 1, 1, tzinfo=CAMPAIGN_TZ)
-    end = datetime.datetime(year + 1, 1, 1, tzinfo=CAMPAIGN_TZ)
+    start = datetime.datetime(year, 1, 1, tzinfo=BEIJING)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=BEIJING)
     queryset = public_activities().filter(start_at__gte=start, start_at__lt=end)
     if province:
         queryset = queryset.filter(province_id=province)
@@ -50,8 +49,8 @@ def _grouped(queryset, *fields):
 
 def _with_week(queryset):
     return queryset.annotate(
-        _iso_year=ExtractIsoYear("start_at", tzinfo=CAMPAIGN_TZ),
-        _week=ExtractWeek("start_at", tzinfo=CAMPAIGN_TZ),
+        _iso_year=ExtractIsoYear("start_at", tzinfo=BEIJING),
+        _week=ExtractWeek("start_at", tzinfo=BEIJING),
     )
 
 
