@@ -17,9 +17,36 @@ class InSiteLanguage:
             return super().__call__(*args, **kwargs)
 
 
-class ReviewTaskSubmissionNotifier(InSiteLanguage, GroupApprovalTaskStateSubmissionEmailNotifier):
+class ActivityMail:
+    """Mails about an activity speak of an activity and its review step, in the reader's
+    language. Wagtail's own templates speak of "the page", name the workflow and the step
+    by their stored Chinese names in English mails, and leave out what the reviewer wrote
+    on approval. Other pages keep Wagtail's templates."""
+
+    activity_template = None  # the file name under workflow/email/notifications/
+
+    def get_template_set(self, instance, **kwargs):
+        from activities.models import ActivityPage
+
+        page = self.page_of(instance)
+        if not isinstance(page, ActivityPage):
+            return super().get_template_set(instance, **kwargs)
+        base = f"workflow/email/notifications/{self.activity_template}"
+        return {"subject": f"{base}_subject.txt", "text": f"{base}.txt", "html": f"{base}.html"}
+
+    @staticmethod
+    def page_of(instance):
+        workflow_state = getattr(instance, "workflow_state", instance)
+        return workflow_state.content_object.specific
+
+
+class ReviewTaskSubmissionNotifier(
+    InSiteLanguage, ActivityMail, GroupApprovalTaskStateSubmissionEmailNotifier
+):
     """Wagtail mails every member of a task's groups; a province step must reach only the
     moderators of that province (R24)."""
+
+    activity_template = "submitted"
 
     def get_recipient_users(self, task_state, **kwargs):
         from .models import ReviewTask
@@ -47,12 +74,31 @@ def owner_and_requester(workflow_state, triggering_user=None):
     return {person for person in people if person is not None and person != triggering_user}
 
 
-class OwnerApprovalNotifier(InSiteLanguage, WorkflowStateApprovalEmailNotifier):
+class OwnerApprovalNotifier(InSiteLanguage, ActivityMail, WorkflowStateApprovalEmailNotifier):
+    activity_template = "approved"
+
     def get_recipient_users(self, workflow_state, **kwargs):
         return owner_and_requester(workflow_state, kwargs.get("user"))
 
+    def get_context(self, workflow_state, **kwargs):
+        from wagtail.models import TaskState
 
-class OwnerRejectionNotifier(InSiteLanguage, WorkflowStateRejectionEmailNotifier):
+        context = super().get_context(workflow_state, **kwargs)
+        # What each reviewer wrote when approving: advice the unit should read, which
+        # otherwise sits only in the activity's history.
+        context["approvals"] = [
+            state
+            for state in workflow_state.task_states.filter(status=TaskState.STATUS_APPROVED)
+            .select_related("task")
+            .order_by("started_at", "pk")
+            if state.get_comment()
+        ]
+        return context
+
+
+class OwnerRejectionNotifier(InSiteLanguage, ActivityMail, WorkflowStateRejectionEmailNotifier):
+    activity_template = "rejected"
+
     def get_recipient_users(self, workflow_state, **kwargs):
         return owner_and_requester(workflow_state, kwargs.get("user"))
 
