@@ -623,3 +623,8 @@ WAGTAIL_MESSAGES = (
     gettext_noop("By %(filter_title)s"),
     gettext_noop('Why not <a href="%(url)s">add one</a>?'),
 )
+
+# Reworded: Wagtail's catalogue, which outranks Django's, turns Django's "This field is
+# required." into 必需字段 ("required field"), a label rather than a request, on every form of
+# the site and the admin. Ours (first in LOCALE_PATHS) restores Django's own sentence.
+REWORDED_MESSAGES = (gettext_noop("This field is required."),)

@@ -241,3 +241,11 @@ def test_r1_a_real_name_with_a_middle_dot_registers(client):
     response = register(client, real_name="阿依古丽·买买提")
     assert response.status_code == 302
     assert User.objects.get(phone="13912345678").real_name == "阿依古丽·买买提"
+
+
+def test_r34_a_missing_field_asks_for_it_in_djangos_words(client):
+    """Wagtail's catalogue words Django's required message as 必需字段, a label rather
+    than a request; the site's catalogue restores Django's sentence on every form."""
+    response = register(client, real_name="")
+    assert_refused(response, "real_name", "这个字段是必填项。", keeps=("phone",))
+    assert "必需字段" not in response.content.decode()
