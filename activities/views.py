@@ -82,6 +82,9 @@ def _review_badge(page):
         ReviewState.NATIONAL_REJECTED: "danger",
         ReviewState.DRAFT: "neutral",
     }.get(state, "warn")
+    if state == ReviewState.APPROVED and page.has_unpublished_changes:
+        # A correction saved but never submitted: the public still reads the old text.
+        return {"label": _("Approved; changes not submitted"), "tone": "warn"}
     return {"label": state.label, "tone": tone}
 
 

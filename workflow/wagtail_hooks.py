@@ -5,13 +5,15 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.action_menu import (
     CancelWorkflowMenuItem,
+    PublishMenuItem,
     RestartWorkflowMenuItem,
     SubmitForModerationMenuItem,
+    WorkflowMenuItem,
 )
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
-from wagtail.models import TaskState
+from wagtail.models import TaskState, WorkflowState
 
 from activities.models import ActivityIndexPage, ActivityPage
 
@@ -78,6 +80,14 @@ def use_routed_submit_item(menu_items, request, context):
     for position, item in enumerate(menu_items):
         if type(item) is SubmitForModerationMenuItem:
             menu_items[position] = RoutedSubmitMenuItem(order=item.order)
+    submits = [item for item in menu_items if isinstance(item, RoutedSubmitMenuItem)]
+    decides = any(isinstance(item, (PublishMenuItem, WorkflowMenuItem)) for item in menu_items)
+    if submits and not decides:
+        # The guide's clerk fills the form and presses the one button at the bottom, which
+        # files the activity. Wagtail's first button only saves a draft: a live activity's
+        # correction then never reached review and the public kept the old text (R23).
+        menu_items.remove(submits[0])
+        menu_items.insert(0, submits[0])
     state = page.current_workflow_state if page is not None else None
     if state is not None and not may_withdraw(state, request.user):
         menu_items[:] = [
@@ -85,6 +95,37 @@ def use_routed_submit_item(menu_items, request, context):
             for item in menu_items
             if not isinstance(item, (CancelWorkflowMenuItem, RestartWorkflowMenuItem))
         ]
+
+
+def remind_unsubmitted(request, page):
+    """Saving is not filing: a unit that saved and left believed its activity (or its
+    correction of a live one) was on its way to review (R23, R26)."""
+    page = page.specific
+    if not isinstance(page, ActivityPage):
+        return
+    # Asked afresh: the editor's page caches the workflow states it had before a submit.
+    states = WorkflowState.objects.for_instance(page)
+    if states.filter(status=WorkflowState.STATUS_IN_PROGRESS).exists():
+        return
+    if page.permissions_for_user(request.user).can_publish():
+        return
+    if page.live:
+        messages.warning(
+            request,
+            _(
+                "Saved, not submitted: the site still shows the approved version. Submit "
+                "your changes for review to have them published."
+            ),
+        )
+    else:
+        messages.info(
+            request,
+            _("Saved as a draft, not submitted for review. Submit it once it is complete."),
+        )
+
+
+hooks.register("after_create_page", remind_unsubmitted)
+hooks.register("after_edit_page", remind_unsubmitted)
 
 
 @hooks.register("register_page_header_buttons")

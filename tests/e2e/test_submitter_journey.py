@@ -142,6 +142,9 @@ def test_new_submitter_registers_and_saves_a_complete_draft(
     page.screenshot(path=artifacts / "submitter-editor-units.png")
 
     wait_for_first_autosave(page)
+    # The first button submits (R23); saving a draft is under "more actions".
+    expect(page.locator("footer button[name=action-submit]")).to_be_visible()
+    page.locator("footer .w-dropdown__toggle").first.click()
     page.locator("button.action-save").click()
     success = page.locator(".messages .success")
     expect(success).to_contain_text(TITLE)
@@ -216,6 +219,7 @@ def test_save_draft_during_a_slow_first_autosave_creates_one_activity(
     if autosaves(page):
         assert autosave_arrived.wait(10), "no autosave request reached the server"
 
+    page.locator("footer .w-dropdown__toggle").first.click()
     page.locator("button.action-save").click()
     expect(page.locator(".messages .success")).to_contain_text(TITLE, timeout=15_000)
     release.set()
