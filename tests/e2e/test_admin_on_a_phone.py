@@ -1,0 +1,38 @@
+"""The activity editor on a phone (R8): the date-and-time picker stays inside a 360 px
+screen, so a submitter can pick the start and its hour. Wagtail's picker, 415 px wide with
+the hours beside the calendar, lost both edges off screen."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+
+from .conftest import E2E_DB, login
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {
+        **browser_context_args,
+        "viewport": {"width": 360, "height": 740},
+        "is_mobile": True,
+        "has_touch": True,
+    }
+
+
+@pytest.mark.browser
+@E2E_DB
+def test_r8_the_start_can_be_picked_on_a_phone(page, live_server, campaign_window):
+    submitter = factories.submitter(real_name="林晓华")
+    activity = factories.activity(owner=submitter, title="手机上编辑的活动")
+    login(page, live_server.url, submitter.phone)
+    page.goto(f"{live_server.url}/admin/pages/{activity.pk}/edit/")
+    start = page.locator("#id_start_at")
+    start.scroll_into_view_if_needed()
+    start.click()
+    picker = page.locator(".xdsoft_datetimepicker:visible")
+    expect(picker).to_have_count(1)
+    box = picker.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    picker.locator(".xdsoft_time", has_text="16:00").click()
+    expect(start).to_have_value(f"{start.input_value()[:10]} 16:00")
