@@ -10,7 +10,7 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -73,6 +73,14 @@ def can_mark(user):
 def can_see(user, page):
     """Who may see a nomination's material: whoever files it or marks it."""
     return can_file(user, page) or can_mark(user)
+
+
+def _forbidden(request, reason):
+    """A 403 in the admin's frame with the reason, rather than PermissionDenied, which Wagtail
+    turns into a redirect to the dashboard: whoever followed a link learns why it is closed."""
+    return TemplateResponse(
+        request, "accounts/admin/forbidden.html", {"reason": reason}, status=403
+    )
 
 
 def _local(moment):
@@ -208,7 +216,7 @@ def _refused(request, page, nomination, closed):
 def nomination_form_view(request, page_id):
     page = get_object_or_404(ActivityPage, pk=page_id)
     if not can_file(request.user, page):
-        return HttpResponseForbidden(_("Only the activity's submitter can file its nomination."))
+        return _forbidden(request, _("Only the activity's submitter can file its nomination."))
     nomination = Nomination.objects.filter(page=page).first() or Nomination(page=page)
     closed = closed_message(page, request, nomination)
     if request.method == "POST" and closed:
@@ -300,8 +308,8 @@ def _render_form(request, page, nomination, form, formset, closed, upload_errors
 # Moderators ---------------------------------------------------------------------------------
 
 
-def _forbidden():
-    return HttpResponseForbidden(_("Nominations are marked by national moderators."))
+def _not_a_marker(request):
+    return _forbidden(request, _("Nominations are marked by national moderators."))
 
 
 def mark(nominations, user, recommended, note=""):
@@ -373,7 +381,7 @@ def _count(model):
 
 def nomination_list_view(request):
     if not can_mark(request.user):
-        return _forbidden()
+        return _not_a_marker(request)
     if request.method == "POST":
         # Forged values are not nominations: dropped, not a database error.
         ids = [value for value in request.POST.getlist("selected") if is_db_id(value)]
@@ -429,7 +437,7 @@ def nomination_list_view(request):
 
 def nomination_review_view(request, page_id):
     if not can_mark(request.user):
-        return _forbidden()
+        return _not_a_marker(request)
     nomination = get_object_or_404(
         Nomination.objects.select_related("page", "participants_evidence"), page_id=page_id
     )
@@ -475,11 +483,12 @@ def nomination_video_view(request, page_id, video_id):
     the public /media/ (nginx makes nomination_videos/ internal)."""
     page = get_object_or_404(ActivityPage, pk=page_id)
     if not can_see(request.user, page):
-        return HttpResponseForbidden(
+        return _forbidden(
+            request,
             _(
                 "Only the activity's submitter, the national moderators and the "
                 "administrators can see its videos."
-            )
+            ),
         )
     video = get_object_or_404(NominationVideo, pk=video_id, nomination__page=page)
     name = video.file.name

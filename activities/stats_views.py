@@ -6,7 +6,7 @@ import io
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -213,9 +213,15 @@ def export_xlsx(sections, filename):
 
 
 def stats_view(request):
-    # A response, not PermissionDenied: Wagtail's admin would turn that into a redirect.
+    # A 403 in the admin's frame, not PermissionDenied, which Wagtail turns into a redirect to
+    # the dashboard: whoever followed a link to the report learns why it is closed.
     if not can_view_stats(request.user):
-        return HttpResponseForbidden(_("Statistics are for moderators and administrators."))
+        return TemplateResponse(
+            request,
+            "accounts/admin/forbidden.html",
+            {"reason": _("Statistics are for moderators and administrators.")},
+            status=403,
+        )
     scope = forced_province(request.user)
     form, year, province, places = _params(request, scope)
     tables, quota = build_report(year, province, places)
