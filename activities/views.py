@@ -5,12 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django.views.defaults import permission_denied
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
@@ -397,8 +397,14 @@ class AllActivitiesView(BaseListingView):
 
     def dispatch(self, request, *args, **kwargs):
         if not can_list_all_activities(request.user):
-            # A 403, not Wagtail's redirect to the dashboard: the menu never offers it.
-            return permission_denied(request, PermissionDenied())
+            # A 403 in the admin frame, not Wagtail's redirect to the dashboard: the menu
+            # never offers it.
+            return TemplateResponse(
+                request,
+                "accounts/admin/forbidden.html",
+                {"reason": _("The list of all activities is for moderators and administrators.")},
+                status=403,
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self):

@@ -166,7 +166,9 @@ def test_others_are_refused(client, people, activities):
     no_province = factories.user(roles.PROVINCE_MODERATORS, real_name="无省份审核员")
     for user in (people["submitter"], no_province):
         client.force_login(user)
-        assert client.get(URL).status_code == 403
+        refusal = client.get(URL)
+        assert refusal.status_code == 403
+        assert "全部活动列表仅供审核人员和管理员查看。" in refusal.content.decode()
         assert client.get("/admin/all-activities/results/").status_code == 403
         assert URL not in client.get("/admin/").content.decode()
     # Without a role there is no admin at all (Wagtail's own gate).
