@@ -289,6 +289,33 @@ def may_withdraw(workflow_state, user):
     return user.is_superuser or user.pk in (workflow_state.requested_by_id, owner_id)
 
 
+def review_new_version(page, user):
+    """A version saved while a step reviews the activity (a moderator of that step or an
+    administrator correcting it in the editor) is what the step must now review: the step
+    starts again on it, and its moderators are told. Before, the step kept the version it
+    had started on; an approval from the desk or the pop-up, by a colleague who had read
+    the earlier version, published the new one unseen. Returns whether it started again.
+    The caller holds the activity's row lock (activities.page_admin)."""
+    from wagtail.models import WorkflowState
+
+    state = (
+        WorkflowState.objects.for_instance(page)
+        .filter(status=WorkflowState.STATUS_IN_PROGRESS)
+        .select_related("current_task_state")
+        .first()
+    )
+    task_state = state.current_task_state if state is not None else None
+    latest = page.get_latest_revision()
+    if task_state is None or latest is None or task_state.revision_id == latest.pk:
+        return False
+    if task_state.status != TaskState.STATUS_IN_PROGRESS:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):  # stored: read by everyone
+        comment = str(_("A new version was saved during this step; it is reviewed again."))
+    task_state.cancel(user=user, resume=True, comment=comment)
+    return True
+
+
 def review_province_of(page):
     """The province whose moderators review this version of an activity (R20)."""
     return page.channel.province_id if page.channel_id else None

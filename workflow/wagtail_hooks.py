@@ -17,7 +17,7 @@ from wagtail.models import TaskState, WorkflowState
 
 from activities.models import ActivityIndexPage, ActivityPage
 
-from .models import may_withdraw, step_name
+from .models import may_withdraw, review_new_version, step_name
 from .takedown import can_take_down, open_take_down
 from .views import moderation, restore_view, take_down_view
 
@@ -95,6 +95,22 @@ def use_routed_submit_item(menu_items, request, context):
             for item in menu_items
             if not isinstance(item, (CancelWorkflowMenuItem, RestartWorkflowMenuItem))
         ]
+
+
+def review_saved_version(request, page):
+    if request.method != "POST" or request.POST.get("action-workflow-action"):
+        return
+    if isinstance(page.specific, ActivityPage) and review_new_version(page, request.user):
+        messages.info(
+            request,
+            _(
+                "This review step starts again on the version you saved; another moderator "
+                "of this step reviews it."
+            ),
+        )
+
+
+hooks.register("after_edit_page", review_saved_version)
 
 
 def remind_unsubmitted(request, page):
