@@ -86,7 +86,8 @@ class ActivityTypeField(Field):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, activity_type):
-        return {"id": activity_type.pk, "name": activity_type.name}
+        # In the request's language, as mode_display is (R34); ids and codes are stable.
+        return {"id": activity_type.pk, "name": activity_type.display_name}
 
 
 class RegionField(Field):
@@ -94,7 +95,7 @@ class RegionField(Field):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, region):
-        return {"code": region.code, "name": region.name}
+        return {"code": region.code, "name": region.display_name}
 
 
 class ChannelField(WholePageField):

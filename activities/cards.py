@@ -8,11 +8,11 @@ value the same way the template did, it costs a tenth of that.
 Each process also keeps the cards it built in memory (`memory`), keyed on everything a
 card shows: the activity's live revision (and when it was published), URL path and
 recommendation, its state at the moment of the request, the language (words and order of
-its dates), the current year (whether its dates show one), the host and the site version
-(names of provinces, types and organizations, posters). A listing then reads
-only those key columns of its 20 activities and builds only the cards it has not seen in
-that form; the search words are highlighted when the card is assembled, so one kept card
-serves every query."""
+its dates, names of provinces and types), the current year (whether its dates show one),
+the host and the site version (names of provinces, types and organizations, posters). A
+listing then reads only those key columns of its 20 activities and builds only the cards
+it has not seen in that form; the search words are highlighted when the card is
+assembled, so one kept card serves every query."""
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, pgettext
 
+from home.templatetags.content_lang_tags import lang_runs
 from search.templatetags.search_tags import highlight
 
 from . import renditions
@@ -102,12 +103,10 @@ def _when(activity, moment):
 
 
 def _where(activity):
-    parts = [str(activity.province or "")]
-    if activity.city:
-        parts.append(" · " + str(activity.city))
-    if activity.activity_type:
-        parts.append(" · " + str(activity.activity_type))
-    return "".join(parts)
+    """Province, city and type in the current language (R34); each run of them left in
+    Chinese on a page in another language carries its own lang (lang_runs)."""
+    named = (activity.province, activity.city, activity.activity_type)
+    return lang_runs([item.display_name for item in named if item], " · ")
 
 
 def _parts(activity, request, moment):
@@ -122,14 +121,12 @@ def _parts(activity, request, moment):
         poster=_poster(activity),
         badges=_badges(activity, moment),
     )
-    where = _where(activity)
     after = format_html(
         '<p class="activity-card__meta">{when}</p>'
-        '<p class="activity-card__meta"{where_lang}>{where}</p>'
+        '<p class="activity-card__meta">{where}</p>'
         "</div></a></li>",
         when=_when(activity, moment),
-        where=where,
-        where_lang=lang_attribute(where),
+        where=_where(activity),
     )
     return str(before), activity.title, str(lang_attribute(activity.title)), str(after)
 

@@ -18,9 +18,9 @@ SUMMARY_CHARS = 200
 
 
 def place(page):
-    """Province, city, county and address, as one line."""
-    parts = [page.province, page.city, page.county, page.address]
-    return one_line(" ".join(str(part) for part in parts if part))
+    """Province, city, county and address, as one line; the regions in the current
+    language (R34), as the feeds' and calendars' other words are."""
+    return one_line(" ".join(part for part in (*page.region_names, page.address) if part))
 
 
 def time_range(page):

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.models import Image
 
-from organizations.models import Organization, Region
+from organizations.models import Organization, Region, name_in_language
 from search.segment import MAX_QUERY
 
 from . import renditions
@@ -102,8 +102,9 @@ class ActivityFilterForm(forms.Form):
             if public in data:
                 data[internal] = data[public]
         super().__init__(data, *args, **kwargs)
-        self.fields["province"].choices = [("", _("Any")), *province_choices()]
-        self.fields["type"].choices = [("", _("Any")), *type_choices()]
+        # The public filters name provinces and types in the visitor's language (R34).
+        self.fields["province"].choices = [("", _("Any")), *province_choices(localized=True)]
+        self.fields["type"].choices = [("", _("Any")), *type_choices(localized=True)]
 
     def clean_q(self):
         return self.cleaned_data["q"][:MAX_QUERY].strip()
@@ -127,22 +128,40 @@ class ActivityFilterForm(forms.Form):
 
 @functools.lru_cache(maxsize=1)
 def _provinces():
-    return tuple(Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name"))
+    provinces = Region.objects.filter(level=Region.Level.PROVINCE)
+    return tuple(provinces.values_list("code", "name", "name_en"))
 
 
-def province_choices():
-    # GB/T 2260 provinces come from a migration and never change while the site runs.
-    return list(_provinces())
+def _named(rows, localized):
+    """(value, name) pairs of (value, name, English name) rows: the Chinese names, or the
+    names in the current language when `localized` (name_in_language). Both names are
+    kept, and one is picked per request, so what is kept serves every language."""
+    if localized:
+        return [(value, name_in_language(name, name_en)) for value, name, name_en in rows]
+    return [(value, name) for value, name, _name_en in rows]
 
 
-def type_choices():
-    """Types change rarely and bump the site version when they do (activities/cache.py)."""
+def province_choices(localized=False):
+    """(code, name) of every province. `localized` for public pages; the admin's filters
+    keep the Chinese names."""
+    # GB/T 2260 provinces and their English names come from migrations and never change
+    # while the site runs.
+    return _named(_provinces(), localized)
+
+
+def type_choices(localized=False):
+    """(id, name) of every activity type, as province_choices. Types change rarely and
+    bump the site version when they do (activities/cache.py)."""
     from .cache import site_versioned
 
     def build():
-        return [(str(pk), name) for pk, name in ActivityType.objects.values_list("pk", "name")]
+        return [
+            (str(pk), name, name_en)
+            for pk, name, name_en in ActivityType.objects.values_list("pk", "name", "name_en")
+        ]
 
-    return site_versioned("listing:types", "all", build, 3600)
+    # Not "listing:types": values kept under that name before are (id, name) pairs.
+    return _named(site_versioned("listing:type-names", "all", build, 3600), localized)
 
 
 def public_activities():
@@ -923,8 +942,10 @@ def build(params, root=None, default_sort=SortChoices.START, moment=None):
 def chips(values, params, form=None):
     """Removable chips: a label per active filter and the URL without it."""
     labels = {
-        "province": dict(form.fields["province"].choices if form else province_choices()),
-        "type": dict(form.fields["type"].choices if form else type_choices()),
+        "province": dict(
+            form.fields["province"].choices if form else province_choices(localized=True)
+        ),
+        "type": dict(form.fields["type"].choices if form else type_choices(localized=True)),
         "mode": dict(ActivityPage.Mode.choices),
         "state": dict(ActivityState.choices),
         "channel": dict(Organization.Category.choices),

@@ -34,7 +34,7 @@ from home.references import kept
 from home.routing import FastRoutingMixin
 from organizations.choosers import OrganizationChooserWidget, OrganizationOfKindsChooserWidget
 from organizations.forms import REGION_WIDGETS
-from organizations.models import Organization, Region
+from organizations.models import ENGLISH_NAME_HELP, Organization, Region, name_in_language
 from search.fields import FilterWordsField, with_segmented_title
 from search.filters import object_words
 from search.segment import segment
@@ -145,12 +145,20 @@ class ManagedOption(models.Model):
     """A value of a list that administrators manage (types, action categories)."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
+    name_en = models.CharField(
+        _("English name"), max_length=100, blank=True, help_text=ENGLISH_NAME_HELP
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(
         _("in use"), default=True, help_text=_("Unused values stay on old activities.")
     )
 
-    panels = [FieldPanel("name"), FieldPanel("sort_order"), FieldPanel("is_active")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("name_en"),
+        FieldPanel("sort_order"),
+        FieldPanel("is_active"),
+    ]
 
     class Meta:
         abstract = True
@@ -158,6 +166,11 @@ class ManagedOption(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self):
+        """The name public pages show in the current language (name_in_language)."""
+        return name_in_language(self.name, self.name_en)
 
 
 class ActivityType(ManagedOption):
@@ -1136,24 +1149,45 @@ class ActivityPage(FastRoutingMixin, Page):
         return tel_uri(self.contact_phone)
 
     def action_categories(self):
-        """The names of its joint-action and special-action categories (R11, R30), kept per
-        live revision like its units (category changes bump the site version)."""
+        """The names of its joint-action and special-action categories in the current
+        language (R11, R30, R34), kept per live revision like its units (category changes
+        bump the site version). Both names are kept and one is picked per request, so the
+        kept copy serves every language."""
         if not (self.is_joint_action or self.is_special_action):
             return {"joint": [], "special": []}
         if not (self.pk and self.live and self.live_revision_id):
-            return self._read_action_categories()
-        return kept(f"actions:{self.pk}:{self.live_revision_id}", self._read_action_categories)
+            names = self._read_action_categories()
+        else:
+            # Not "actions:": what was kept under that name holds the Chinese names alone.
+            names = kept(
+                f"action-names:{self.pk}:{self.live_revision_id}", self._read_action_categories
+            )
+        return {
+            kind: [name_in_language(name, name_en) for name, name_en in pairs]
+            for kind, pairs in names.items()
+        }
 
     def _read_action_categories(self):
         # Through the page's cluster, so a preview shows the editor's unsaved choices.
         return {
-            "joint": [str(category) for category in self.joint_action_categories.all()]
+            "joint": [
+                (category.name, category.name_en) for category in self.joint_action_categories.all()
+            ]
             if self.is_joint_action
             else [],
-            "special": [str(category) for category in self.special_action_categories.all()]
+            "special": [
+                (category.name, category.name_en)
+                for category in self.special_action_categories.all()
+            ]
             if self.is_special_action
             else [],
         }
+
+    @property
+    def region_names(self):
+        """Its province, city and county as public pages and feeds name them: in the
+        current language (R34), the Chinese name where a region has no English one."""
+        return [region.display_name for region in (self.province, self.city, self.county) if region]
 
     def _read_units(self):
         units = {kind: [] for kind, _relation in self.UNIT_KINDS}
@@ -1188,9 +1222,7 @@ class ActivityPage(FastRoutingMixin, Page):
             self.Mode.OFFLINE: "https://schema.org/OfflineEventAttendanceMode",
             self.Mode.BOTH: "https://schema.org/MixedEventAttendanceMode",
         }
-        place = " ".join(
-            str(part) for part in (self.province, self.city, self.county, self.address) if part
-        )
+        place = " ".join(part for part in (*self.region_names, self.address) if part)
         data = {
             "@context": "https://schema.org",
             "@type": "Event",
@@ -1201,7 +1233,7 @@ class ActivityPage(FastRoutingMixin, Page):
             "eventAttendanceMode": modes.get(self.mode),
             "eventStatus": "https://schema.org/EventScheduled",
             "description": (self.content or "")[:300],
-            "location": {"@type": "Place", "name": place or str(self.province or "")},
+            "location": {"@type": "Place", "name": place},
             "organizer": [
                 {"@type": "Organization", "name": name}
                 for name in (

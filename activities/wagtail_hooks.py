@@ -22,7 +22,7 @@ from .views import AllActivitiesView, MyActivitiesView, can_list_all_activities,
 class ActivityTypeViewSet(SnippetViewSet):
     model = ActivityType
     icon = "tag"
-    list_display = ["name", "sort_order", "is_active"]
+    list_display = ["name", "name_en", "sort_order", "is_active"]
     ordering = ["sort_order", "name"]
 
 

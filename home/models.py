@@ -40,7 +40,12 @@ class HomePage(FastRoutingMixin, Page):
         return ActivityIndexPage.objects.child_of(self)
 
     def get_context(self, request, *args, **kwargs):
-        from activities.listing import order, public_activities, with_card_data
+        from activities.listing import (
+            order,
+            province_choices,
+            public_activities,
+            with_card_data,
+        )
         from activities.models import ActivityIndexPage, ActivityState, ActivityType
 
         from .references import kept
@@ -69,7 +74,13 @@ class HomePage(FastRoutingMixin, Page):
         context["counts_year"] = year
         context["year_filter"] = f"from={year}-01-01&to={year}-12-31"
         context["total_approved"] = counts["total"]
-        context["by_province"] = counts["by_province"]
+        # The counts are shared by every language: the names are the current language's
+        # (R34), from the provinces this process keeps.
+        names = dict(province_choices(localized=True))
+        context["by_province"] = [
+            {**row, "province_name": names.get(row["province__code"], row["province__name"])}
+            for row in counts["by_province"]
+        ]
         types = kept(
             "home:types",
             lambda: list(ActivityType.objects.filter(is_active=True).order_by("sort_order")),

@@ -1,10 +1,24 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # Province-level units whose districts act as "municipal associations" (市科协) per the guide.
 MUNICIPALITY_CODES = frozenset({"110000", "120000", "310000", "500000"})
+
+
+ENGLISH_NAME_HELP = _("Shown on the English site. When empty, the Chinese name is shown there.")
+
+
+def name_in_language(name, name_en):
+    """The name to show in the current language (R34): the English name on the English
+    site when there is one, else the Chinese name. The one rule for regions and the
+    managed lists of activities (types, action categories) alike; admin choosers keep the
+    Chinese name (__str__)."""
+    if name_en and (get_language() or "").startswith("en"):
+        return name_en
+    return name
 
 
 class Region(models.Model):
@@ -18,6 +32,9 @@ class Region(models.Model):
 
     code = models.CharField(_("code"), max_length=6, primary_key=True)
     name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(
+        _("English name"), max_length=100, blank=True, help_text=ENGLISH_NAME_HELP
+    )
     level = models.CharField(_("level"), max_length=8, choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
         "self",
@@ -35,6 +52,11 @@ class Region(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self):
+        """The name public pages show in the current language (name_in_language)."""
+        return name_in_language(self.name, self.name_en)
 
     @property
     def is_municipality(self):
