@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
+from home.concurrency import StaleSaveFormMixin
+
 from . import roles
 from .validators import normalize_mobile
 
@@ -76,7 +78,16 @@ class AccountCreationForm(ProvinceRoleMixin, MobileFieldMixin, UserCreationForm)
         fields = USER_ADMIN_FIELDS
 
 
-class AccountEditForm(ProvinceRoleMixin, MobileFieldMixin, UserEditForm):
+class AccountEditForm(StaleSaveFormMixin, ProvinceRoleMixin, MobileFieldMixin, UserEditForm):
+    # Moving a moderator to another province changes whose desk the review tasks reach:
+    # an older form must not put the province (or anything else) back.
+    stale_message = _(
+        "This user was changed by someone else after you opened this form. "
+        "Reload it to see the changes, then make yours again."
+    )
+    # Written at each login; not a change anyone's form could undo.
+    fingerprint_exclude = ("last_login",)
+
     first_name = None
     last_name = None
     email = forms.EmailField(required=False, label=_("Email"))

@@ -1,13 +1,89 @@
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail.admin import messages
 from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.models import TaskState
 from wagtail.users.views import users as wagtail_users
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
+from home.concurrency import LockedSaveViewMixin
+
 from .forms import AccountCreationForm, AccountEditForm
 from .user_search import matching_users
+
+
+def _province_steps():
+    from workflow.models import ProvinceApprovalTask
+
+    return ProvinceApprovalTask.objects.filter(active=True)
+
+
+def moderated_provinces(users):
+    """The provinces whose province review step `users` (a queryset) act on, as
+    ProvinceApprovalTask decides: active, in one of the step's groups, with that province.
+    Read before a change, to learn after it which provinces it may have left uncovered."""
+    groups = _province_steps().values("groups")
+    return set(
+        users.filter(is_active=True, province__isnull=False, groups__in=groups).values_list(
+            "province_id", flat=True
+        )
+    )
+
+
+def unattended_provinces(province_ids):
+    """[(province, waiting)] for each of `province_ids` where a province review step now
+    reaches nobody: ProvinceApprovalTask.users_to_notify would name no one, so its tasks
+    show on superusers' desks only. `waiting` counts the activities at that step for the
+    province (the province recorded when the step started, recorded_review_province)."""
+    from activities.models import ActivityPage
+    from organizations.models import Region
+    from workflow.models import for_activities
+
+    users = get_user_model().objects.filter(is_active=True)
+    found = []
+    for province in Region.objects.filter(pk__in=province_ids).order_by("pk"):
+        uncovered = [
+            step
+            for step in _province_steps()
+            if not users.filter(groups__in=step.groups.all(), province=province).exists()
+        ]
+        if not uncovered:
+            continue
+        waiting = for_activities(
+            TaskState.objects.filter(task__in=uncovered, status=TaskState.STATUS_IN_PROGRESS),
+            ActivityPage.objects.filter(review_province=province),
+        ).count()
+        found.append((province, waiting))
+    return found
+
+
+def warn_unattended_provinces(request, province_ids):
+    """After a change to users (edit, deletion, bulk deactivation or role removal): tell
+    the administrator which provinces it left with no one to review them."""
+    for province, waiting in unattended_provinces(province_ids):
+        if waiting:
+            message = ngettext(
+                "%(province)s has no active province moderator left: %(count)s activity "
+                "waits at its province review step, which only superusers can now see, and "
+                "new submissions from %(province)s notify nobody. Assign another province "
+                "moderator for %(province)s.",
+                "%(province)s has no active province moderator left: %(count)s activities "
+                "wait at its province review step, which only superusers can now see, and "
+                "new submissions from %(province)s notify nobody. Assign another province "
+                "moderator for %(province)s.",
+                waiting,
+            )
+        else:
+            message = _(
+                "%(province)s has no active province moderator left: its next submissions "
+                "will wait at the province review step, which only superusers can see, and "
+                "notify nobody. Assign another province moderator for %(province)s."
+            )
+        messages.warning(request, message % {"province": province.name, "count": waiting})
 
 
 class SuperuserFieldMixin:
@@ -25,13 +101,27 @@ class CreateView(SuperuserFieldMixin, wagtail_users.CreateView):
     pass
 
 
-class EditView(SuperuserFieldMixin, wagtail_users.EditView):
+class EditView(LockedSaveViewMixin, SuperuserFieldMixin, wagtail_users.EditView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         # Otherwise a platform administrator could set a superuser's password and log in
         # as them; Wagtail already refuses them deleting one.
         if self.object.is_superuser and not request.user.is_superuser:
             raise PermissionDenied
+
+    def form_valid(self, form):
+        # From the stored row: the form has already written the new values on the object.
+        before = moderated_provinces(self.model.objects.filter(pk=self.object.pk))
+        response = super().form_valid(form)
+        warn_unattended_provinces(self.request, before)
+        return response
+
+
+class DeleteView(wagtail_users.DeleteView):
+    def delete_action(self):
+        before = moderated_provinces(self.model.objects.filter(pk=self.object.pk))
+        super().delete_action()
+        warn_unattended_provinces(self.request, before)
 
 
 class IndexView(wagtail_users.IndexView):
@@ -75,6 +165,7 @@ class UserViewSet(WagtailUserViewSet):
     index_view_class = IndexView
     add_view_class = CreateView
     edit_view_class = EditView
+    delete_view_class = DeleteView
     # "Copy user" binds the form to the copied account itself, so a forged POST to it saved
     # over that account, past EditView's checks; nobody here needs to copy accounts.
     copy_view_enabled = False

@@ -1,10 +1,18 @@
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+
+from home.concurrency import StaleSaveFormMixin
 
 from .models import Organization
 from .widgets import CascadingRegionFormMixin
 
 
-class OrganizationAdminForm(CascadingRegionFormMixin, WagtailAdminModelForm):
+class OrganizationAdminForm(StaleSaveFormMixin, CascadingRegionFormMixin, WagtailAdminModelForm):
+    stale_message = _(
+        "This organization was changed by someone else after you opened this form. "
+        "Reload it to see the changes, then make yours again."
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         status = self.fields.get("status")

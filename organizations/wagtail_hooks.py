@@ -18,6 +18,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
 from wagtail_modeladmin.views import CreateView, EditView, HistoryView, IndexView
 
+from home.concurrency import LockedSaveViewMixin
 from home.converters import is_db_id
 from home.spreadsheets import as_text
 
@@ -123,8 +124,9 @@ class OrganizationCreateView(DecisionFormMixin, CreateView):
     pass
 
 
-class OrganizationEditView(DecisionFormMixin, EditView):
-    pass
+class OrganizationEditView(LockedSaveViewMixin, DecisionFormMixin, EditView):
+    """A save from a form opened before another administrator's save is refused
+    (OrganizationAdminForm): it would have put back everything they changed."""
 
 
 class OrganizationHistoryView(HistoryView):
