@@ -2,7 +2,9 @@
 only a superuser acts on a superuser, and a province moderator has a province (R2)."""
 
 from django.contrib import messages
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction, RoleForm
 from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulkAction
@@ -36,8 +38,64 @@ class AccountBulkActionMixin:
         return users.values_list("pk", flat=True)
 
 
+def activities_owned(user_ids):
+    """{user id: number of activities they own} for those of `user_ids` who own any."""
+    from activities.models import ActivityPage
+
+    return dict(
+        ActivityPage.objects.filter(owner__in=user_ids)
+        .order_by()
+        .values("owner")
+        .annotate(count=Count("pk"))
+        .values_list("owner", "count")
+    )
+
+
+def owner_kept_message(user, count):
+    return ngettext(
+        "%(name)s owns %(count)d activity and cannot be deleted: without its owner nobody "
+        "would receive its review mails or correct it when it is sent back. Deactivate the "
+        "account instead; it keeps its activity.",
+        "%(name)s owns %(count)d activities and cannot be deleted: without their owner "
+        "nobody would receive their review mails or correct them when they are sent back. "
+        "Deactivate the account instead; it keeps its activities.",
+        count,
+    ) % {"name": user, "count": count}
+
+
 class AccountDeleteBulkAction(AccountBulkActionMixin, DeleteBulkAction):
-    pass
+    """Deleting a user leaves their activities ownerless (Page.owner is SET_NULL), and
+    Wagtail's usage count of a user does not count pages they own: those who own any are
+    listed among the users not deleted, each with why (as the single delete refuses them:
+    accounts.wagtail_hooks)."""
+
+    def get_actionable_objects(self):
+        objects, without_access = super().get_actionable_objects()
+        owned = activities_owned([user.pk for user in objects])
+        self.kept_owners = [(user, owned[user.pk]) for user in objects if user.pk in owned]
+        return (
+            [user for user in objects if user.pk not in owned],
+            {
+                **without_access,
+                "items_with_no_access": [
+                    *without_access.get("items_with_no_access", []),
+                    *(user for user, _count in self.kept_owners),
+                ],
+            },
+        )
+
+    def warn_about_kept_owners(self):
+        for user, count in self.kept_owners:
+            messages.warning(self.request, owner_kept_message(user, count))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        self.warn_about_kept_owners()
+        return context
+
+    def prepare_action(self, objects, objects_without_access):
+        self.warn_about_kept_owners()
+        return super().prepare_action(objects, objects_without_access)
 
 
 class AccountSetActiveStateBulkAction(AccountBulkActionMixin, SetActiveStateBulkAction):

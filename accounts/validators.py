@@ -46,23 +46,110 @@ validate_mainland_mobile = MainlandMobileValidator()
 # What people write for a number to dial: digits, an international "+", the usual
 # separators and an extension (转 or #). Full-width forms are folded first.
 _DIALLABLE = re.compile(r"^\+?[0-9\s\-()]+((转|#|ext\.?)\s*[0-9]{1,6})?$", re.IGNORECASE)
+# Between numbers, as the guide itself writes them ("010-63589698，010-63589586"); after
+# NFKC the full-width comma, semicolon and slash are their ASCII forms.
+_BETWEEN_NUMBERS = re.compile(r"\s*([,;、/])\s*")
+MAX_CONTACT_NUMBERS = 3
+# A mainland landline written with its area code: 010, 02x or a three-digit code after the
+# trunk 0, then a local number of 7 or 8 digits.
+_WITH_AREA_CODE = re.compile(r"0(?:10|2[0-9]|[3-9][0-9]{2})[0-9]{7,8}")
+_LOCAL_NUMBER = re.compile(r"[0-9]{7,8}")
+_EXTENSION = re.compile(r"(?:转|#|ext\.?)\s*([0-9]{1,6})$", re.IGNORECASE)
+
+
+def _clean_phone_text(value):
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    # Control characters have their own message (activities.text), which says more.
+    return "".join(char for char in text if unicodedata.category(char) != "Cc")
+
+
+def _is_diallable(number):
+    digits = sum(char.isdigit() for char in number)
+    return bool(_DIALLABLE.fullmatch(number)) and 5 <= digits <= 20
+
+
+def _area_code(number):
+    """The area code, trunk 0 included, of a mainland landline written with one
+    ("010-63589698", "(0755)12345678", "+86 10 6358 9698"); "" for any other number."""
+    extension = _EXTENSION.search(number)
+    number = number[: extension.start()] if extension else number
+    digits = re.sub(r"\D", "", number)
+    if number.startswith(("+", "00")):
+        digits = digits.removeprefix("00")
+        if not digits.startswith("86"):
+            return ""
+        digits = "0" + digits.removeprefix("86")
+    if not _WITH_AREA_CODE.fullmatch(digits):
+        return ""
+    return digits[:3] if digits[1] in "12" else digits[:4]
+
+
+def _is_short_line(number):
+    """No area code, no country code, at most 8 digits: after "/" another line of the
+    number before it ("010-63589698/63589586")."""
+    return (
+        bool(re.fullmatch(r"[1-9][0-9\s\-]*", number))
+        and sum(char.isdigit() for char in number) <= 8
+    )
+
+
+def _not_diallable(number, several):
+    if not several:
+        return ValidationError(ContactPhoneValidator.message, code=ContactPhoneValidator.code)
+    return ValidationError(
+        _("“%(number)s” is not a phone number people can dial, e.g. 010-63589000 or 13800138000."),
+        code=ContactPhoneValidator.code,
+        params={"number": number},
+    )
+
+
+def contact_numbers(value):
+    """The numbers of a contact phone, each as it is dialled: "010-63589698/63589586" gives
+    ["010-63589698", "010 63589586"]. Raises ValidationError for text no phone can dial,
+    naming the number at fault when there are several."""
+    parts = _BETWEEN_NUMBERS.split(_clean_phone_text(value))
+    numbers, separators = parts[::2], [None, *parts[1::2]]
+    several = len(numbers) > 1
+    if not all(numbers):
+        # A separator with no number on one side: nothing to name.
+        raise _not_diallable("", several=False)
+    dialled = []
+    for number, separator in zip(numbers, separators, strict=True):
+        if separator == "/" and _is_short_line(number):
+            local = re.sub(r"\D", "", number)
+            area_code = _area_code(numbers[0])
+            if not _LOCAL_NUMBER.fullmatch(local):
+                raise _not_diallable(number, several)
+            if not area_code:
+                raise ValidationError(
+                    _(
+                        "“%(number)s” after “/” is read as another line of the number before "
+                        "it, which needs its area code, e.g. 010-63589698/63589586."
+                    ),
+                    code="line_without_area_code",
+                    params={"number": number},
+                )
+            dialled.append(f"{area_code} {local}")
+        elif _is_diallable(number):
+            dialled.append(number)
+        else:
+            raise _not_diallable(number, several)
+    if len(dialled) > MAX_CONTACT_NUMBERS:
+        raise ValidationError(_("Give at most three phone numbers."), code="too_many_phones")
+    return dialled
 
 
 @deconstructible
 class ContactPhoneValidator:
     """A contact phone (R13) someone can dial: a mobile, a landline with its area code, a
-    400/800 number or a foreign number; the public page links it as tel:."""
+    400/800 number or a foreign number, or up to three of them as the guide writes them
+    ("010-63589698，010-63589586"); the public page links the first as tel:."""
 
     message = _("Enter a phone number people can dial, e.g. 010-63589000 or 13800138000.")
     code = "invalid_phone"
 
     def __call__(self, value):
-        text = unicodedata.normalize("NFKC", str(value or "")).strip()
-        # Control characters have their own message (activities.text), which says more.
-        text = "".join(char for char in text if unicodedata.category(char) != "Cc")
-        digits = sum(char.isdigit() for char in text)
-        if not _DIALLABLE.fullmatch(text) or not 5 <= digits <= 20:
-            raise ValidationError(self.message, code=self.code)
+        contact_numbers(value)
 
     def __eq__(self, other):
         return isinstance(other, ContactPhoneValidator)
@@ -70,19 +157,17 @@ class ContactPhoneValidator:
 
 validate_contact_phone = ContactPhoneValidator()
 
-_EXTENSION = re.compile(r"(?:转|#|ext\.?)\s*([0-9]{1,6})$", re.IGNORECASE)
-
 
 def tel_uri(value):
-    """The tel: link (RFC 3966) of a diallable contact phone, or "" for text no phone can
-    dial (stored before the rule): digits and a leading "+", the extension as ;ext=."""
-    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    """The tel: link (RFC 3966) of a contact phone's first number, or "" for text no phone
+    can dial (stored before the rule): digits and a leading "+", the extension as ;ext=.
+    The page links the whole text, so it dials the first of several numbers."""
     try:
-        validate_contact_phone(text)
+        number = contact_numbers(value)[0]
     except ValidationError:
         return ""
-    extension = _EXTENSION.search(text)
-    number = text[: extension.start()] if extension else text
+    extension = _EXTENSION.search(number)
+    number = number[: extension.start()] if extension else number
     digits = ("+" if number.startswith("+") else "") + re.sub(r"\D", "", number)
     return f"tel:{digits}" + (f";ext={extension.group(1)}" if extension else "")
 

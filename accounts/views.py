@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import login
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views import account as wagtail_account
@@ -91,9 +92,19 @@ def register(request):
     throttled = request.method == "POST" and registration_throttled(request)
     form = RegistrationForm(request.POST or None, throttled=throttled)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("my_activities")
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:
+            # The number was free when the form checked it and taken by another request
+            # before the insert (two taps on "register", or two people at once): a fresh
+            # form sees that account and answers as a second, sequential request would.
+            form = RegistrationForm(request.POST)
+            if form.is_valid():
+                raise
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("my_activities")
     return render(
         request, "accounts/register.html", {"form": form}, status=429 if throttled else 200
     )

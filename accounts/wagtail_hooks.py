@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -6,7 +8,7 @@ from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
 from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from wagtail.permissions import policy_registry
 
-from .bulk_actions import ACTIONS
+from .bulk_actions import ACTIONS, activities_owned, owner_kept_message
 from .lockout_admin import can_manage_lockouts, lockouts_view
 
 
@@ -51,6 +53,19 @@ class DocumentsAPIViewSet(_OwnUploadsOnly, DocumentsAdminAPIViewSet):
 def scope_upload_endpoints(router):
     router.register_endpoint("images", ImagesAPIViewSet)
     router.register_endpoint("documents", DocumentsAPIViewSet)
+
+
+@hooks.register("before_delete_user")
+def keep_owners_of_activities(request, user):
+    """Page.owner is SET_NULL: a deleted submitter's activities would have nobody to mail
+    about their review or to correct one sent back, and Wagtail's confirmation counts no
+    owned pages among the user's references. Deactivating keeps both; the bulk delete
+    refuses the same users (bulk_actions.AccountDeleteBulkAction)."""
+    count = activities_owned([user.pk]).get(user.pk)
+    if not count:
+        return None
+    messages.error(request, owner_kept_message(user, count))
+    return redirect("wagtailusers_users:edit", user.pk)
 
 
 # After Wagtail's own (order 0): the registry keeps the last class for an action name.

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -69,13 +70,23 @@ def regions(request):
 def onboarding(request):
     form = OnboardingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organization = form.save(requested_by=request.user)
-        messages.success(
-            request,
-            _("Your request for %(name)s was received; an administrator will review it.")
-            % {"name": organization.name},
-        )
-        return redirect("organizations:requests")
+        try:
+            with transaction.atomic():
+                organization = form.save(requested_by=request.user)
+        except IntegrityError:
+            # The same name was requested (or certified) by another request between this
+            # form's check and its insert (a double submit, two people at once): a fresh
+            # form sees that row and answers as a sequential duplicate does.
+            form = OnboardingForm(request.POST)
+            if form.is_valid():
+                raise
+        else:
+            messages.success(
+                request,
+                _("Your request for %(name)s was received; an administrator will review it.")
+                % {"name": organization.name},
+            )
+            return redirect("organizations:requests")
     return render(request, "organizations/onboarding.html", {"form": form})
 
 
