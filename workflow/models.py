@@ -255,6 +255,17 @@ class ReviewTask(AbstractGroupApprovalTask):
             problems = publication_problems(page)
             if problems:
                 raise NotPublishable.of(problems)
+            taken_down = taken_down_after_submission(page)
+            if taken_down is not None:
+                raise ReviewRefused(
+                    _(
+                        "This activity was taken down after this version was submitted "
+                        "(reason: %(reason)s). Request changes so that the submitter "
+                        "addresses it; a version submitted after the take-down can be "
+                        "approved."
+                    )
+                    % {"reason": taken_down.reason}
+                )
         comment = form.cleaned_data["comment"]
         if action_name == "reject":
             comment = compose_comment(form.cleaned_data["reasons"], comment)
@@ -287,6 +298,22 @@ def may_withdraw(workflow_state, user):
         return False
     owner_id = getattr(workflow_state.content_object, "owner_id", None)
     return user.is_superuser or user.pk in (workflow_state.requested_by_id, owner_id)
+
+
+def taken_down_after_submission(page):
+    """The open take-down newer than the version under review, if any. Approving that
+    version lists the activity again (close_take_down_on_publish), so a review that began
+    before a national moderator took the activity down undid the take-down within a
+    second, the reviewer unaware of it. A version saved after the take-down may answer
+    its reason, and its approval lists the activity again."""
+    latest = page.get_latest_revision()
+    if latest is None:
+        return None
+    return (
+        TakeDown.objects.filter(page_id=page.pk, restored_at__isnull=True)
+        .filter(taken_at__gt=latest.created_at)
+        .first()
+    )
 
 
 def review_new_version(page, user):

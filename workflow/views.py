@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, OuterRef, Subquery
+from django.db.models import BigIntegerField, Exists, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,7 +19,7 @@ from activities.states import province_task_content_type_ids
 from home.converters import is_db_id
 from organizations.models import Organization, Region
 
-from .models import RejectReason, for_activities
+from .models import RejectReason, TakeDown, for_activities
 from .takedown import can_take_down, open_take_down, restore, take_down
 
 
@@ -43,6 +43,13 @@ def reviewable_task_states(user):
             activity_type=Subquery(activity.values("activity_type__name")[:1]),
             activity_channel=Subquery(activity.values("channel__name")[:1]),
             activity_start=Subquery(activity.values("start_at")[:1]),
+            # Taken off the public site while under review: the reviewer must know.
+            activity_taken_down=Exists(
+                TakeDown.objects.filter(
+                    page_id=Cast(OuterRef("workflow_state__object_id"), BigIntegerField()),
+                    restored_at__isnull=True,
+                )
+            ),
         )
         .order_by("started_at", "pk")
     )
