@@ -80,7 +80,10 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         super().__init__(without_impossible_ids(data), *args, **kwargs)
         title = self.fields["title"]
         title.max_length = TITLE_MAX_LENGTH
-        title.widget.attrs["maxlength"] = TITLE_MAX_LENGTH
+        # No maxlength on the box: a browser cuts a pasted 57-character name to its first
+        # 50 without a word, and the unit files a name it never wrote. The rule's message
+        # says how long it is and keeps all of it to shorten.
+        title.widget.attrs.pop("maxlength", None)
         title.help_text = _(
             "The full name, at most 50 characters, showing what the activity is and "
             "distinguishable from other activities."

@@ -311,7 +311,8 @@ class ActivityPage(FastRoutingMixin, Page):
         choices=Organization.Category.choices,
         help_text=_(
             "Choose the category first. Districts of Beijing, Tianjin, Shanghai and "
-            "Chongqing choose 市科协. The channel decides who reviews the activity."
+            "Chongqing choose the municipal association category. The channel decides who "
+            "reviews the activity."
         ),
     )
     channel = models.ForeignKey(
@@ -404,7 +405,14 @@ class ActivityPage(FastRoutingMixin, Page):
     contact_person = models.CharField(_("contact person"), max_length=50)
     # Checked on submission (submission_errors), not on every save: a revision stored
     # before the rule must still publish when approved or put back.
-    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    contact_phone = models.CharField(
+        _("contact phone"),
+        max_length=60,  # three landlines with extensions, as the guide writes them
+        help_text=_(
+            "One to three numbers, separated by “，” or “、”, e.g. 010-63589698，"
+            "010-63589586 or 010-63589698/63589586."
+        ),
+    )
     contact_email = models.EmailField(_("contact email"), blank=True)
     highlights = models.TextField(
         _("highlights"),
@@ -905,7 +913,7 @@ class ActivityPage(FastRoutingMixin, Page):
             except ValidationError as error:
                 errors["contact_phone"] = error.messages
         site = site or (self.get_site() if self.pk else None)
-        if site is not None:
+        if site is not None and not self.answers_request_for_changes():
             campaign = CampaignSettings.for_site(site)
             if not campaign.is_open(moment):
                 errors["__all__"] = [
@@ -916,6 +924,18 @@ class ActivityPage(FastRoutingMixin, Page):
                     % {"year": campaign.year, "window": campaign.window_display()}
                 ]
         return errors
+
+    def answers_request_for_changes(self):
+        """Whether a submission would answer a review's request for changes. The window
+        bounds new submissions (R15), not the corrections a review asked for: changes
+        requested near its end, or before the campaign's year moved on, could otherwise
+        never be resubmitted and the review stayed open for good."""
+        from wagtail.models import WorkflowState
+
+        if not self.pk:
+            return False
+        states = WorkflowState.objects.for_instance(self)
+        return states.filter(status=WorkflowState.STATUS_NEEDS_CHANGES).exists()
 
     def get_warnings(self, moment=None):
         """Advice that does not block saving or submitting."""
@@ -1460,6 +1480,19 @@ class ActivityUnit(Orderable):
             char = first_direction_control(self.name)
             if char is not None:
                 raise ValidationError({"name": direction_control_message(char)})
+            self.organization = self.library_match()
+            if self.organization is not None:
+                self.name = self.organization.name
+
+    def library_match(self):
+        """The one certified organization (of this unit's kinds) named exactly as typed. The
+        guide links a unit to the library when it exists there (R5, R14): a name typed in
+        full instead of picked stayed plain text, unlinked from the unit's activities."""
+        matches = Organization.objects.certified().filter(name=self.name)
+        if self.organization_categories:
+            matches = matches.filter(category__in=self.organization_categories)
+        found = list(matches[:2])
+        return found[0] if len(found) == 1 else None
 
 
 class HostUnit(ActivityUnit):

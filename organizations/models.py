@@ -137,7 +137,7 @@ class Organization(models.Model):
         db_index=True,
     )
     contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=60, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -1329,3 +1329,30 @@ def test_r15_refused_submission_does_not_claim_an_unsaved_draft_was_saved(
     assert response.status_code == 200
     claims_saved = "草稿已保存" in html.unescape(response.content.decode())
     assert not claims_saved or ActivityPage.objects.exists()
+
+
+def test_r15_changes_requested_in_the_window_are_resubmitted_after_it(
+    client, add_url, submitter, image
+):
+    """The window bounds new submissions, not the corrections a review asked for: changes
+    requested on 30 September could otherwise never be resubmitted. A new submission after
+    the window is still refused."""
+    from accounts import roles
+
+    last_day = datetime.datetime(2026, 9, 30, 10, 0, tzinfo=CST)
+    start = last_day + 20 * DAY
+    with signed_in_at(client, submitter, last_day):
+        assert_submitted(post(client, add_url, image, start_at=start))
+        page = ActivityPage.objects.get()
+        state = WorkflowState.objects.for_instance(page).get().current_task_state
+        moderator = factories.user(roles.PROVINCE_MODERATORS, province="440000")
+        state.task.specific.on_action(
+            state, moderator, "reject", comment="请补充地点", reasons=["poster"]
+        )
+    after = last_day + 3 * DAY
+    with signed_in_at(client, submitter, after):
+        response = post(client, EDIT_URL.format(pk=page.pk), image, start_at=start)
+        assert response.status_code == 302, errors_of(response)
+        assert WorkflowState.objects.for_instance(page).get().status == "in_progress"
+        refused = post(client, add_url, image, start_at=start, title="窗口关闭后的新活动")
+        assert DEFAULT_CLOSED in errors_of(refused)["__all__"]
