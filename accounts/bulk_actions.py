@@ -2,6 +2,7 @@
 only a superuser acts on a superuser, and a province moderator has a province (R2)."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -38,6 +39,27 @@ class AccountBulkActionMixin:
         return users.values_list("pk", flat=True)
 
 
+class ProvinceCoverageMixin:
+    """After a bulk change (deactivation, role change, deletion): warn of each province it
+    left with no active province moderator, as the user editor does."""
+
+    def prepare_action(self, objects, objects_without_access):
+        from .viewsets import moderated_provinces
+
+        self.provinces_before = moderated_provinces(
+            get_user_model().objects.filter(pk__in=[user.pk for user in objects])
+        )
+        return super().prepare_action(objects, objects_without_access)
+
+    def form_valid(self, form):
+        from .viewsets import warn_unattended_provinces
+
+        response = super().form_valid(form)
+        if getattr(self, "provinces_before", None):
+            warn_unattended_provinces(self.request, self.provinces_before)
+        return response
+
+
 def activities_owned(user_ids):
     """{user id: number of activities they own} for those of `user_ids` who own any."""
     from activities.models import ActivityPage
@@ -63,7 +85,7 @@ def owner_kept_message(user, count):
     ) % {"name": user, "count": count}
 
 
-class AccountDeleteBulkAction(AccountBulkActionMixin, DeleteBulkAction):
+class AccountDeleteBulkAction(ProvinceCoverageMixin, AccountBulkActionMixin, DeleteBulkAction):
     """Deleting a user leaves their activities ownerless (Page.owner is SET_NULL), and
     Wagtail's usage count of a user does not count pages they own: those who own any are
     listed among the users not deleted, each with why (as the single delete refuses them:
@@ -98,7 +120,9 @@ class AccountDeleteBulkAction(AccountBulkActionMixin, DeleteBulkAction):
         return super().prepare_action(objects, objects_without_access)
 
 
-class AccountSetActiveStateBulkAction(AccountBulkActionMixin, SetActiveStateBulkAction):
+class AccountSetActiveStateBulkAction(
+    ProvinceCoverageMixin, AccountBulkActionMixin, SetActiveStateBulkAction
+):
     pass
 
 
@@ -108,7 +132,9 @@ class AccountRoleForm(RoleForm):
         self.fields["role"].label = _("Role")
 
 
-class AccountAssignRoleBulkAction(AccountBulkActionMixin, AssignRoleBulkAction):
+class AccountAssignRoleBulkAction(
+    ProvinceCoverageMixin, AccountBulkActionMixin, AssignRoleBulkAction
+):
     form_class = AccountRoleForm
 
     def check_perm(self, obj):

@@ -143,3 +143,21 @@ def test_r20_a_province_that_had_no_moderator_is_not_blamed_on_this_change(admin
     """Someone who never moderated (a submitter) changes nothing about coverage."""
     person = factories.submitter(real_name="别人")
     assert save_user(admin_client, person, email=["x@example.cn"], is_active=[]) == []
+
+
+def test_r20_deactivating_the_last_moderator_in_bulk_warns(admin_client, guangdong, waiting):
+    url = f"/admin/bulk/accounts/user/set_active_state/?id={guangdong.pk}&next=/admin/users/"
+    response = admin_client.post(url, {"mark_as_active": "False"})
+    assert response.status_code == 302
+    guangdong.refresh_from_db()
+    assert not guangdong.is_active
+    [warning] = warnings(response)
+    assert only_warning_names(warning, "广东省", 2)
+
+
+def test_r20_a_bulk_change_that_keeps_a_moderator_does_not_warn(admin_client, guangdong, waiting):
+    other = factories.user(roles.PROVINCE_MODERATORS, province="440000", real_name="广东二")
+    url = f"/admin/bulk/accounts/user/set_active_state/?id={other.pk}&next=/admin/users/"
+    response = admin_client.post(url, {"mark_as_active": "False"})
+    assert response.status_code == 302
+    assert warnings(response) == []
