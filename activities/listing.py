@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.models import Image
 
-from organizations.models import Organization, Region, name_in_language
+from organizations.models import CHANNEL_CATEGORY_CHOICES, Organization, Region, name_in_language
 from search.segment import MAX_QUERY
 
 from . import renditions
@@ -79,7 +79,7 @@ class ActivityFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel category"),
         required=False,
-        choices=[("", _("Any")), *Organization.Category.choices],
+        choices=[("", _("Any")), *CHANNEL_CATEGORY_CHOICES],
     )
     youth = forms.BooleanField(label=_("Youth science festival only"), required=False)
     recommended = forms.BooleanField(label=_("Excellent activities only"), required=False)

@@ -34,7 +34,13 @@ from home.references import kept
 from home.routing import FastRoutingMixin
 from organizations.choosers import OrganizationChooserWidget, OrganizationOfKindsChooserWidget
 from organizations.forms import REGION_WIDGETS
-from organizations.models import ENGLISH_NAME_HELP, Organization, Region, name_in_language
+from organizations.models import (
+    CHANNEL_CATEGORY_CHOICES,
+    ENGLISH_NAME_HELP,
+    Organization,
+    Region,
+    name_in_language,
+)
 from search.fields import FilterWordsField, with_segmented_title
 from search.filters import object_words
 from search.segment import segment
@@ -308,7 +314,7 @@ class ActivityPage(FastRoutingMixin, Page):
     channel_category = models.CharField(
         _("channel category"),
         max_length=20,
-        choices=Organization.Category.choices,
+        choices=CHANNEL_CATEGORY_CHOICES,
         help_text=_(
             "Choose the category first. Districts of Beijing, Tianjin, Shanghai and "
             "Chongqing choose the municipal association category. The channel decides who "

@@ -18,7 +18,7 @@ from wagtail.admin.views.generic.base import BaseListingView
 from wagtail.models import Page, WorkflowState
 
 from accounts import roles
-from organizations.models import Organization, Region
+from organizations.models import CHANNEL_CATEGORY_CHOICES, Organization, Region
 
 from .models import ActivityPage
 from .states import (
@@ -261,7 +261,7 @@ class AllActivitiesFilterSet(WagtailFilterSet):
     )
     channel_category = django_filters.ChoiceFilter(
         label=_("Channel category"),
-        choices=Organization.Category.choices,
+        choices=CHANNEL_CATEGORY_CHOICES,
         field_name="channel_category",
     )
 

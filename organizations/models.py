@@ -297,3 +297,13 @@ class Organization(models.Model):
                 .first()
             )
         return None
+
+
+# The guide's five channel categories (归口单位: 有关部委、省科协、市科协、区县科协、全国学会,
+# R10). 其他 is a library category for partner units, not a channel: offered as one, a unit
+# certified as 其他 skipped its province's review.
+CHANNEL_CATEGORY_CHOICES = [
+    (value, label)
+    for value, label in Organization.Category.choices
+    if value != Organization.Category.OTHER
+]

@@ -471,7 +471,7 @@ class ReviewRouting(BaseSiteSetting):
         null=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("For ministries, national societies and other channels."),
+        help_text=_("For ministries and national societies."),
     )
 
     panels = [FieldPanel("province_workflow"), FieldPanel("national_workflow")]

@@ -17,7 +17,7 @@ from wagtail.models import Page, TaskState
 from activities.models import ActivityPage, ActivityType
 from activities.states import province_task_content_type_ids
 from home.converters import is_db_id
-from organizations.models import Organization, Region
+from organizations.models import CHANNEL_CATEGORY_CHOICES, Region
 
 from .models import RejectReason, TakeDown, for_activities
 from .takedown import can_take_down, open_take_down, restore, take_down
@@ -68,7 +68,7 @@ class ModerationFilterSet(WagtailFilterSet):
     )
     channel_category = django_filters.ChoiceFilter(
         label=gettext_lazy("Channel category"),
-        choices=Organization.Category.choices,
+        choices=CHANNEL_CATEGORY_CHOICES,
         method="filter_activity",
     )
     started_at = django_filters.DateFromToRangeFilter(

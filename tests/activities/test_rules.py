@@ -660,7 +660,17 @@ def test_r9_draft_without_province_saves(client, add_url, image):
 
 # R10 Responsible channel ------------------------------------------------------------------
 
-CATEGORIES = ["ministry", "provincial", "municipal", "county", "national_society", "other"]
+CATEGORIES = ["ministry", "provincial", "municipal", "county", "national_society"]
+
+
+def test_r10_other_is_not_a_channel_category():
+    """The guide's five channel categories; 其他 is for partner units in the library. As a
+    channel it routed a unit certified as 其他 past its province's review."""
+    org = certified("other")
+    errors = model_errors(unsaved_page(channel_category="other", channel=org))
+    assert list(errors) == ["channel_category"]
+    field = ActivityPage._meta.get_field("channel_category")
+    assert [value for value, _label in field.choices] == CATEGORIES
 
 
 @pytest.mark.parametrize("category", CATEGORIES)

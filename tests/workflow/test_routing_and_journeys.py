@@ -21,7 +21,6 @@ CHANNELS = {
     "county": (None, ProvinceApprovalTask),
     "ministry": ("教育部", NationalApprovalTask),
     "national_society": ("中国化学会", NationalApprovalTask),
-    "other": (None, NationalApprovalTask),
 }
 
 
