@@ -1,10 +1,14 @@
 """Forms of the nomination (R33): the submitter's form and the moderators' filters."""
 
+import json
+
 from django import forms
 from django.forms import inlineformset_factory
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Organization
+from home.concurrency import FINGERPRINT_FIELD, fingerprint
+from organizations.models import CHANNEL_CATEGORY_CHOICES
 
 from .models import validate_http_url
 from .nomination_models import (
@@ -25,6 +29,33 @@ SUMMARY_HELP = {
     "lessons": _("Experience and lessons for future activities."),
 }
 
+# Written by the completeness check and the moderators' marking, never by the form: a form
+# opened before them still shows the material as stored.
+UNTYPED_FIELDS = (
+    "is_complete",
+    "submitted_at",
+    "recommended",
+    "recommendation_note",
+    "marked_by",
+    "marked_at",
+    "updated_at",
+)
+
+
+def material_fingerprint(nomination):
+    """A digest of all the form writes, as stored: the nomination's fields and evidence
+    photo, its photos and videos, and every media report's values (home/concurrency.py
+    hashes one row; a resent form adds reports, photos and videos). For an activity with no
+    nomination yet, that of an unsaved one: no stored nomination matches it, as its id is
+    part of the digest."""
+    if nomination.pk is None:
+        return fingerprint(nomination, exclude=UNTYPED_FIELDS)
+    parts = [fingerprint(nomination, ("photos", "videos"), UNTYPED_FIELDS)]
+    parts += [fingerprint(report) for report in nomination.reports.order_by("pk")]
+    return salted_hmac(
+        "activities.nomination_forms.material", json.dumps(parts), algorithm="sha256"
+    ).hexdigest()
+
 
 class NominationForm(forms.ModelForm):
     class Meta:
@@ -33,6 +64,17 @@ class NominationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The material as it was when the form was opened. The view compares it under the
+        # row's lock before it stores any upload, so StaleSaveFormMixin's check in clean(),
+        # which runs after them, does not fit; nor does its "existing records only", as two
+        # first saves are the likeliest collision. A posted form carries its own; after a
+        # save the view passes the one it read inside its transaction.
+        opened = self.is_bound or FINGERPRINT_FIELD in self.initial
+        self.fields[FINGERPRINT_FIELD] = forms.CharField(
+            widget=forms.HiddenInput,
+            required=False,
+            initial=None if opened else material_fingerprint(self.instance),
+        )
         participants = self.fields["participants"]
         participants.required = True
         participants.min_value = 0
@@ -103,7 +145,7 @@ class NominationFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel category"),
         required=False,
-        choices=[("", _("Any")), *Organization.Category.choices],
+        choices=[("", _("Any")), *CHANNEL_CATEGORY_CHOICES],
     )
     province = forms.ChoiceField(label=_("Province"), required=False)
     type = forms.ChoiceField(label=_("Activity type"), required=False)

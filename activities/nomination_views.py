@@ -2,6 +2,8 @@
 moderators list, view and mark nominations."""
 
 import mimetypes
+import re
+from collections import Counter
 from urllib.parse import quote
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.crypto import constant_time_compare
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,11 +27,19 @@ from wagtail.images.models import Image
 from wagtail.log_actions import log
 
 from accounts import roles
+from home.concurrency import FINGERPRINT_FIELD
 from home.converters import is_db_id
 from home.models import beijing_date
 
 from .models import ActivityPage
-from .nomination_forms import MarkForm, NominationFilterForm, NominationForm, ReportFormSet
+from .nomination_forms import (
+    MarkForm,
+    NominationFilterForm,
+    NominationForm,
+    ReportForm,
+    ReportFormSet,
+    material_fingerprint,
+)
 from .nomination_models import (
     MAX_PHOTOS,
     MAX_VIDEOS,
@@ -48,6 +59,8 @@ from .nomination_models import (
 from .uploads import image_problems
 
 LIST_PER_PAGE = 50
+REPORTS = "reports"
+REPORT_ROW = re.compile(rf"^{REPORTS}-(\d+)-(.+)$")
 
 
 def can_file(user, page):
@@ -222,30 +235,39 @@ def nomination_form_view(request, page_id):
     if request.method == "POST" and closed:
         return _refused(request, page, nomination, closed)
     if request.method == "POST":
-        return _file(request, page, nomination)
+        return _file(request, page)
     form = NominationForm(instance=nomination)
-    formset = ReportFormSet(instance=nomination if nomination.pk else None, prefix="reports")
+    formset = ReportFormSet(instance=nomination if nomination.pk else None, prefix=REPORTS)
     rule_errors = nomination.rule_errors() if nomination.pk and not closed else {}
     return _render_form(request, page, nomination, form, formset, closed, {}, rule_errors)
 
 
-def _file(request, page, nomination):
+def _file(request, page):
     with transaction.atomic():
-        if nomination.pk is None:
-            nomination.save()
+        # Two first saves at once: the later insert waits for the earlier one on the unique
+        # page, then finds its row (a plain save() was an IntegrityError, a 500).
+        found, created = Nomination.objects.get_or_create(page=page)
         # Marking locks the same row: the material cannot change while it is being judged,
         # nor be recommended halfway through a submission.
-        nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
+        nomination = Nomination.objects.select_for_update().get(pk=found.pk)
         closed = closed_message(page, request, nomination)
         if closed:
             return _refused(request, page, nomination, closed)
+        # Before anything is stored: a form sent twice (a double click, the browser sending
+        # it again) or saved in another tab since it was opened would store its uploads and
+        # new report rows a second time. As home/concurrency.py, a form without the
+        # fingerprint (a script, one opened before this check) is not checked.
+        opened_on = request.POST.get(FINGERPRINT_FIELD)
+        as_opened = Nomination(page=page) if created else nomination
+        if opened_on and not constant_time_compare(opened_on, material_fingerprint(as_opened)):
+            return _stale(request, page, nomination)
         was_complete = nomination.is_complete
         upload_errors, stored = _handle_uploads(request, nomination)
         form = NominationForm(request.POST, instance=nomination)
-        formset = ReportFormSet(request.POST, instance=nomination, prefix="reports")
+        formset = ReportFormSet(request.POST, instance=nomination, prefix=REPORTS)
         valid = form.is_valid() and formset.is_valid()
         if valid:
-            changed = [name for name in form.changed_data if name in form.fields]
+            changed = [name for name in form.changed_data if name in NominationForm.Meta.fields]
             if formset.has_changed():
                 changed.append("reports")
             form.save()
@@ -259,14 +281,18 @@ def _file(request, page, nomination):
             log(page, "nominations.complete", user=request.user, data=stored)
         elif stored:
             log(page, "nominations.edit", user=request.user, data=stored)
+        # The form comes back on what is stored now (uploads kept, the nomination perhaps
+        # created): the same form sent again is then refused rather than stored twice.
+        now_stored = material_fingerprint(Nomination.objects.get(pk=nomination.pk))
     if valid:
         if not rule_errors and not any(upload_errors.values()):
             messages.success(request, _("The supplementary information is complete."))
             return redirect("nomination_form", page.pk)
-        form = NominationForm(instance=nomination)
-        formset = ReportFormSet(instance=nomination, prefix="reports")
+        form = NominationForm(instance=nomination, initial={FINGERPRINT_FIELD: now_stored})
+        formset = ReportFormSet(instance=nomination, prefix=REPORTS)
         messages.error(request, _("The supplementary information is not complete yet."))
     else:
+        form.data = _with_fingerprint(request.POST, now_stored)
         rule_errors = {
             key: value
             for key, value in rule_errors.items()
@@ -282,7 +308,113 @@ def _file(request, page, nomination):
     return _render_form(request, page, nomination, form, formset, None, upload_errors, rule_errors)
 
 
-def _render_form(request, page, nomination, form, formset, closed, upload_errors, rule_errors):
+def _with_fingerprint(data, value):
+    data = data.copy()
+    data[FINGERPRINT_FIELD] = value
+    return data
+
+
+def _stale(request, page, nomination):
+    """Saves nothing, says why, and shows the form again with what was typed, now carrying
+    the stored material's fingerprint: saving it again is a deliberate overwrite, as in the
+    page editor (activities/page_admin.py)."""
+    rule_errors = {
+        key: value
+        for key, value in nomination.rule_errors().items()
+        if key in ("photos", "videos", "participants_evidence")
+    }
+    data = _with_fingerprint(request.POST, material_fingerprint(nomination))
+    _merge_reports(data, nomination)
+    form = NominationForm(data, instance=nomination)
+    formset = ReportFormSet(data, instance=nomination, prefix=REPORTS)
+    if request.FILES:
+        message = _(
+            "Not saved: the supplementary information was changed after this form was opened "
+            "(in another tab, by someone else, or by this form being sent twice). What you "
+            "typed is kept below, with the photos, videos and media reports stored now; check "
+            "it, then save again if yours should replace it. The files you attached were not "
+            "stored, and browsers cannot keep them in the form: attach again any that are not "
+            "shown."
+        )
+    else:
+        message = _(
+            "Not saved: the supplementary information was changed after this form was opened "
+            "(in another tab, by someone else, or by this form being sent twice). What you "
+            "typed is kept below, with the photos, videos and media reports stored now; check "
+            "it, then save again if yours should replace it."
+        )
+    messages.error(request, message)
+    removing = {
+        "photos": {int(value) for value in request.POST.getlist("delete_photo") if is_db_id(value)},
+        "videos": {int(value) for value in request.POST.getlist("delete_video") if is_db_id(value)},
+    }
+    return _render_form(
+        request, page, nomination, form, formset, None, {}, rule_errors, removing=removing
+    )
+
+
+def _merge_reports(data, nomination):
+    """Rewrites the report rows of a refused form: each report stored now, with what was
+    typed into it where the form had it, then the new rows typed. A new row equal to a
+    report added since the form was opened is that report (the same form sent twice, or
+    typed in another tab too) and is left out: kept, it would be stored a second time."""
+    typed = {}
+    for key in list(data):
+        match = REPORT_ROW.match(key)
+        if match:
+            typed.setdefault(int(match[1]), {})[match[2]] = data.pop(key)
+    rows = [typed[number] for number in sorted(typed)][: ReportFormSet.absolute_max]
+    stored = list(nomination.reports.all())
+    by_id = {str(report.pk): report for report in stored}
+    typed_ids = {row.get("id", [""])[0] for row in rows}
+    added = Counter(
+        (report.title, report.outlet, report.url)
+        for report in stored
+        if str(report.pk) not in typed_ids
+    )
+    merged = []
+    for report in stored:
+        row = next((row for row in rows if row.get("id", [""])[0] == str(report.pk)), None)
+        if row is None:
+            row = {"title": [report.title], "outlet": [report.outlet], "url": [report.url]}
+        merged.append({**row, "id": [str(report.pk)]})
+    for row in rows:
+        row_id = row.get("id", [""])[0]
+        if row_id in by_id or (row_id and row.get("DELETE")):
+            # Stored (merged above), or removed as this form asked.
+            continue
+        values = {name: (row.get(name) or [""])[0] for name in ("title", "outlet", "url")}
+        if not any(value.strip() for value in values.values()):
+            continue
+        report = ReportForm(values)
+        if report.is_valid():
+            key = tuple(report.cleaned_data[name] for name in ("title", "outlet", "url"))
+            if added[key] > 0:
+                added[key] -= 1
+                continue
+        merged.append({name: [value] for name, value in values.items()})
+    if len(merged) < ReportFormSet.max_num:
+        merged.append({})  # the empty row the form always offers
+    for number, row in enumerate(merged):
+        for name, values in row.items():
+            if name != "nomination":
+                data.setlist(f"{REPORTS}-{number}-{name}", values)
+    data[f"{REPORTS}-TOTAL_FORMS"] = str(len(merged))
+    data[f"{REPORTS}-INITIAL_FORMS"] = str(len(stored))
+
+
+def _render_form(
+    request,
+    page,
+    nomination,
+    form,
+    formset,
+    closed,
+    upload_errors,
+    rule_errors,
+    removing=None,
+):
+    removing = removing or {}
     file_errors = {
         key: [*rule_errors.get(key, []), *upload_errors.get(key, [])]
         for key in ("photos", "videos", "participants_evidence")
@@ -300,6 +432,8 @@ def _render_form(request, page, nomination, form, formset, closed, upload_errors
             "formset": formset,
             "closed": closed,
             "file_errors": file_errors,
+            "removing_photos": removing.get("photos", set()),
+            "removing_videos": removing.get("videos", set()),
             "participants_help": Nomination._meta.get_field("participants").help_text,
         },
     )
