@@ -127,26 +127,3 @@ def test_r13_an_activity_with_several_numbers_can_be_submitted():
     assert "contact_phone" not in page.submission_errors()
     page.contact_phone = "010-63589698，请找王老师"
     assert "contact_phone" in page.submission_errors()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("phone", "accepted"),
-    [("010-63589698，010-63589586", True), ("010-63589698、请找王老师", False)],
-)
-def test_r4_an_onboarding_request_takes_several_numbers(client, phone, accepted):
-    client.force_login(factories.submitter())
-    response = client.post(
-        "/organizations/join/",
-        {
-            "name": "某某县青少年科技中心",
-            "category": "other",
-            "province": "440000",
-            "city": "440100",
-            "contact_person": "王老师",
-            "contact_phone": phone,
-        },
-    )
-    assert (response.status_code == 302) is accepted
-    if not accepted:
-        assert "请找王老师" in str(response.context["form"].errors["contact_phone"])

@@ -71,7 +71,16 @@ def test_a_revision_stored_before_the_rule_still_publishes(client):
     assert ActivityPage.objects.get(pk=page.pk).contact_phone == "王老师 办公室电话"
 
 
-@pytest.mark.parametrize(("phone", "accepted"), [("020-87654321", True), ("请找王老师", False)])
+@pytest.mark.parametrize(
+    ("phone", "accepted"),
+    [
+        ("020-87654321", True),
+        ("请找王老师", False),
+        # Several numbers as the guide writes them (R4, R13).
+        ("010-63589698，010-63589586", True),
+        ("010-63589698、请找王老师", False),
+    ],
+)
 def test_an_onboarding_request_checks_its_phone(client, phone, accepted):
     client.force_login(factories.submitter())
     response = client.post(

@@ -21,8 +21,9 @@ AFTER_WINDOW = datetime.datetime(2026, 10, 15, 10, 0, tzinfo=datetime.UTC)
 
 
 def test_r15_restarting_the_review_follows_the_submission_rules(client, submitter):
-    """The editor's "restart workflow" on a rejected activity submits it again: outside
-    the campaign window it is refused like "submit" (it went back into review)."""
+    """The editor's "restart workflow" on a rejected activity submits it again, so the
+    submission rules apply: a start already past is refused like "submit". (The window
+    does not: it answers the request for changes, test_rules R15.)"""
     with time_machine.travel(IN_WINDOW, tick=False):
         page = factories.activity(owner=submitter)
         page.save_revision(user=submitter)
@@ -35,11 +36,11 @@ def test_r15_restarting_the_review_follows_the_submission_rules(client, submitte
             page.poster,
             factories.channel(),
             "action-restart-workflow",
-            start_at=AFTER_WINDOW + datetime.timedelta(days=20),
+            start_at=AFTER_WINDOW - datetime.timedelta(days=1),
         )
         response = client.post(EDIT_URL.format(pk=page.pk), data)
     assert response.status_code == 200
-    assert errors_of(response)
+    assert "start_at" in errors_of(response)
     statuses = set(WorkflowState.objects.for_instance(page).values_list("status", flat=True))
     assert statuses == {WorkflowState.STATUS_NEEDS_CHANGES}
 

@@ -62,3 +62,18 @@ def current_task_state(page):
 
 def action_url(page, action, task_state):
     return f"/admin/pages/workflow/action/{page.pk}/{action}/{task_state.pk}/"
+
+
+def prefers(user, language):
+    """The user's chosen admin language ("" for none)."""
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = language
+    profile.save()
+
+
+def mails_to(user):
+    from django.core import mail
+
+    return [message for message in mail.outbox if user.email in message.to]

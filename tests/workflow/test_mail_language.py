@@ -5,24 +5,13 @@ are stored in Chinese, and the take-down mail is plain text as typed."""
 import pytest
 from django.core import mail
 from django.utils import translation
-from wagtail.users.models import UserProfile
 
 from tests import factories
 from workflow.takedown import restore, take_down
 
-from .conftest import current_task_state, submit
+from .conftest import current_task_state, mails_to, prefers, submit
 
 pytestmark = pytest.mark.django_db
-
-
-def prefers(user, language):
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = language
-    profile.save()
-
-
-def mails_to(user):
-    return [message for message in mail.outbox if user.email in message.to]
 
 
 def test_r24_a_moderator_in_english_mails_a_chinese_submitter_in_chinese(people):

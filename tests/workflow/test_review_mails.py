@@ -5,23 +5,12 @@ reason and where to correct it; a moderator's mail says where to review."""
 
 import pytest
 from django.core import mail
-from wagtail.users.models import UserProfile
 
 from tests import factories
 
-from .conftest import current_task_state, submit
+from .conftest import current_task_state, mails_to, prefers, submit
 
 pytestmark = pytest.mark.django_db
-
-
-def prefers(user, language):
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = language
-    profile.save()
-
-
-def mails_to(user):
-    return [message for message in mail.outbox if user.email in message.to]
 
 
 def act(page, user, action, comment=""):
