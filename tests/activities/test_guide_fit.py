@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.utils.translation import override
 
-from activities.models import ActivityPage, HostUnit
+from activities.models import ActivityPage, HostUnit, PartnerDepartment, PartnerSociety
 from organizations.models import Organization
 from tests import factories
 from tests.activities.editor import editor_data
@@ -68,6 +68,24 @@ def test_r14_an_uncertified_or_ambiguous_name_stays_plain_text():
     unit = HostUnit(name=pending.name)
     unit.clean()
     assert unit.organization is None and unit.name == "待认证科技馆"
+    # One name, two certified entries of different categories: which one is meant is the
+    # picker's question, not a guess.
+    for category in (Organization.Category.OTHER, Organization.Category.MINISTRY):
+        Organization.objects.create(
+            name="同名科技中心",
+            category=category,
+            province_id="440000",
+            status=Organization.Status.CERTIFIED,
+        )
+    unit = HostUnit(name="同名科技中心")
+    unit.clean()
+    assert unit.organization is None
+    department = PartnerDepartment(name="同名科技中心")  # ministries or other: both match
+    department.clean()
+    assert department.organization is None
+    society = PartnerSociety(name="同名科技中心")  # societies or other: one matches
+    society.clean()
+    assert society.organization.category == Organization.Category.OTHER
 
 
 def test_r13_three_numbers_as_the_guide_writes_them_are_submitted(client, submitter, add_url):

@@ -9,26 +9,12 @@ from organizations.forms import OnboardingForm
 from organizations.models import Organization
 from tests import factories
 
+from .test_requests_and_review import request_data
+
 pytestmark = pytest.mark.django_db
 
 JOIN = "/organizations/join/"
 NAME = "某某县青少年科技中心"
-
-
-def request_data(**overrides):
-    return {
-        "name": NAME,
-        "category": "other",
-        "province": "440000",
-        "city": "440100",
-        "county": "",
-        "contact_person": "王老师",
-        "contact_phone": "020-87654321",
-        "contact_email": "",
-        "address": "",
-        "note": "",
-        **overrides,
-    }
 
 
 @pytest.fixture
