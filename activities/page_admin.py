@@ -69,6 +69,19 @@ def changed_by_hand(form):
     return False
 
 
+def review_already_ended(state):
+    if state.status == state.STATUS_APPROVED:
+        return _(
+            "The review had already ended when you withdrew: the activity was approved. "
+            "Nothing was withdrawn or saved; what you typed is kept below. Submit it to "
+            "have your changes reviewed."
+        )
+    return _(
+        "This submission was already withdrawn. Nothing was saved; what you typed is kept "
+        "below. Save it as a draft or submit it again."
+    )
+
+
 class ActivityEditView(EditView):
     def dispatch(self, request, page_id, **kwargs):
         if "overwrite_revision_id" in request.POST:
@@ -98,6 +111,11 @@ class ActivityEditView(EditView):
         withdrawing = request.POST.get("action-cancel-workflow") or request.POST.get(
             "action-restart-workflow"
         )
+        if withdrawing and self.workflow_state and not self.workflow_state.is_active:
+            # Wagtail falls back to the last, finished review and "cancels" it: a
+            # withdrawal that lost to the approval, or sent again from an older tab, got
+            # "you do not have permission" and lost what was typed.
+            return self.refuse(review_already_ended(self.workflow_state))
         if (
             withdrawing
             and self.workflow_state

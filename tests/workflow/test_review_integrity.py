@@ -174,6 +174,36 @@ def test_r22_the_submitter_can_still_withdraw(client, people):
     assert fresh(page).current_workflow_state is None
 
 
+@pytest.mark.parametrize("action", ["action-cancel-workflow", "action-restart-workflow"])
+@pytest.mark.parametrize("ended_by", ["approval", "withdrawal in another tab"])
+def test_r22_a_withdrawal_after_the_review_ended_says_so_and_keeps_the_form(
+    client, people, action, ended_by
+):
+    """The editor was opened while the review ran; by the time the submitter withdraws,
+    the last step approved it (or another tab withdrew it). Wagtail then "cancelled" the
+    finished review: "you do not have permission", and what was typed was lost."""
+    page = at_province_step(people)
+    client.force_login(people["submitter"])
+    form = open_editor(client, page)
+    if ended_by == "approval":
+        for moderator in ("guangdong", "national"):
+            state = current_task_state(page)
+            state.task.specific.on_action(state, people[moderator], "approve")
+        expected = "已通过"
+    else:
+        post_editor(client, page, "action-cancel-workflow")
+        expected = "已经撤回"
+    revisions = fresh(page).revisions.count()
+
+    form.update({action: "1", "title": "撤回时改过的标题"})
+    response = client.post(EDIT_URL.format(pk=page.pk), form)
+    assert response.status_code == 200
+    assert expected in messages_of(response)
+    assert "撤回时改过的标题" in response.content.decode()
+    assert fresh(page).revisions.count() == revisions
+    assert fresh(page).current_workflow_state is None
+
+
 # --- locks ---------------------------------------------------------------------------------
 
 
