@@ -23,6 +23,10 @@ class ActivitiesConfig(AppConfig):
 
         uploads.connect_signals()
 
+        from . import indexing
+
+        indexing.connect_signals()
+
         from wagtail.signals import page_published, page_unpublished
 
         from .models import ActivityPage

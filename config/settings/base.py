@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     # Its catalog translates "8 minutes ago", which Wagtail's workflow status uses.
     "django.contrib.humanize",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +336,21 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_IMAGE_FORM_BASE = "activities.uploads.ImageForm"
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "activities.uploads.DocumentForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.backends"}}
+
+# django-tasks. Wagtail's own tasks (a saved page's search entry, its references) stay on
+# "default", in the request. "background" takes work too long for a request: reindexing
+# the activities that name a renamed organization (activities/indexing.py). Immediate here;
+# production queues it in the database for `manage.py db_worker`.
+IMMEDIATE_TASKS = "django_tasks.backends.immediate.ImmediateBackend"
+DATABASE_TASKS = "django_tasks_db.DatabaseBackend"
+TASKS = {
+    "default": {"BACKEND": IMMEDIATE_TASKS},
+    "background": {
+        "BACKEND": DATABASE_TASKS
+        if os.environ.get("BACKGROUND_TASKS") == "database"
+        else IMMEDIATE_TASKS
+    },
+}
 WAGTAILADMIN_RICH_TEXT_EDITORS = {
     "default": {
         # Draftail, reading a malformed value as empty instead of failing (issue #9).

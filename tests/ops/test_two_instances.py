@@ -6,7 +6,9 @@ has no failed request. Figures go to OPS_RESULTS_DIR (make test-ops: bench/resul
 
 import json
 import os
+import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -208,4 +210,63 @@ def test_a_minute_of_load_on_both_instances_while_moderators_approve(site, tmp_p
     assert not failed, [(s.target, s.status, s.error) for s in failed[:20]]
     assert summary["activities_published"] >= 1
     assert summary["not_visible_at_once"] == []
+    assert_no_server_errors(site.a, site.b)
+
+
+def test_a_renamed_organization_is_found_by_its_new_name_once_the_worker_has_run(site):
+    """R29 in production: a rename queues the reindexing of its activities in PostgreSQL
+    (the "background" task backend); until kepuri-worker's `db_worker` runs, search keeps
+    the old name; then both instances find the activities by the new one."""
+    (org_id, title) = site.query(
+        "SELECT o.id, p.title FROM organizations_organization o "
+        "JOIN activities_hostunit h ON h.organization_id = o.id "
+        "JOIN wagtailcore_page p ON p.id = h.page_id WHERE p.live ORDER BY p.id LIMIT 1"
+    )[0]
+    new_name = "星河科学传播联合会"
+    env = site.a.env
+    rename = (
+        "from organizations.models import Organization; "
+        f"o = Organization.objects.get(pk={org_id}); o.name = {new_name!r}; o.save()"
+    )
+    harness.manage("shell", "-c", rename, env=env)
+    queued = site.query(
+        "SELECT status FROM django_tasks_database_dbtaskresult "
+        "WHERE task_path = 'activities.indexing.reindex_activities_naming'"
+    )
+    assert queued == [("READY",)]
+    search = "/search/?q=" + urllib.parse.quote("星河")
+    assert title not in fetch(site.b.port, search).text
+
+    log = open(Path(site.a.log_path).with_name("worker.log"), "ab")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [harness.PYTHON, "manage.py", "db_worker", "--backend", "background"]
+        + ["--interval", "0.5", "--no-startup-delay"],
+        cwd=harness.ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if site.query("SELECT status FROM django_tasks_database_dbtaskresult") == [
+                ("SUCCESSFUL",)
+            ]:
+                break
+            assert worker.poll() is None, "db_worker exited"
+            time.sleep(0.5)
+        else:
+            pytest.fail("the worker did not finish the reindexing within 60 s")
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        log.close()
+    # Search results found before the reindexing serve for up to RECOUNT_SECONDS (10) more,
+    # as after any publication (activities.cache.recounted).
+    deadline = time.monotonic() + 30
+    for instance in (site.a, site.b):
+        while title not in fetch(instance.port, search).text:
+            assert time.monotonic() < deadline, f"{instance.name} does not find the new name"
+            time.sleep(1)
     assert_no_server_errors(site.a, site.b)

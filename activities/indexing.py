@@ -1,0 +1,102 @@
+"""Keep activities' search entries in step with the names they are indexed under.
+
+An activity's indexed text (`ActivityPage.search_text`) holds the names of its channel,
+host and organizer units, region and type, read from those rows when the activity was
+saved. Renaming one of them changed every detail page at once but left the search index
+on the old name: the new name found nothing until each activity was saved again. A rename
+now queues the reindexing of the activities that name it on the "background" task backend
+(settings.TASKS): done at once in development and tests, by `manage.py db_worker` in
+production, since a provincial association can be named by tens of thousands of
+activities (docs/search.md, "Renamed names")."""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+BACKGROUND = "background"
+CHUNK = 500
+# Which fields of an activity, or of its units, hold each model's rows.
+_NAMED_BY = {
+    "organizations.organization": (
+        "channel",
+        "host_units__organization",
+        "organizer_units__organization",
+    ),
+    "organizations.region": ("province", "city", "county"),
+    "activities.activitytype": ("activity_type",),
+}
+# What each model contributes to the indexed text (search_text uses str() of each).
+_INDEXED_FIELDS = ("name",)
+
+
+def activities_naming(label, pk):
+    """The ids of the activities whose indexed text holds the row `label`/`pk`."""
+    from .models import ActivityPage
+
+    # One query per field, each read through that field's index: an OR across the unit
+    # joins scans every activity.
+    ids = set()
+    for path in _NAMED_BY[label]:
+        ids.update(ActivityPage.objects.filter(**{f"{path}_id": pk}).values_list("pk", flat=True))
+    return ids
+
+
+@task(backend=BACKGROUND)
+def reindex_activities_naming(label, pk):
+    """Rewrite the search entries of every activity that names the row, in chunks, and
+    then drop cached search results. Returns how many activities were reindexed."""
+    from modelsearch.backends import get_search_backends
+
+    from . import cache
+    from .models import ActivityPage
+
+    ids = sorted(activities_naming(label, pk))
+    backends = list(get_search_backends(with_auto_update=True))
+    for start in range(0, len(ids), CHUNK):
+        chunk = (
+            ActivityPage.objects.filter(pk__in=ids[start : start + CHUNK])
+            .select_related("province", "city", "county", "channel", "activity_type")
+            .prefetch_related("host_units__organization", "organizer_units__organization")
+            .order_by("pk")
+        )
+        pages = list(chunk)
+        for backend in backends:
+            backend.add_bulk(ActivityPage, pages)
+    if ids:
+        cache.bump(cache.LISTING)
+    logger.info("reindexed %d activities naming %s %s", len(ids), label, pk)
+    return len(ids)
+
+
+def _remember_indexed_values(sender, instance, raw=False, **kwargs):
+    instance._indexed_values_before = None
+    if raw or instance.pk is None:
+        return
+    instance._indexed_values_before = (
+        sender._default_manager.filter(pk=instance.pk).values_list(*_INDEXED_FIELDS).first()
+    )
+
+
+def _reindex_if_renamed(sender, instance, created=False, raw=False, **kwargs):
+    before = getattr(instance, "_indexed_values_before", None)
+    if raw or created or before is None:
+        return
+    if before == tuple(getattr(instance, field) for field in _INDEXED_FIELDS):
+        return
+    label, pk = sender._meta.label_lower, instance.pk
+    # After the commit: a queued task must not outrun the rename it reindexes, and a
+    # rolled-back rename queues nothing.
+    transaction.on_commit(lambda: reindex_activities_naming.enqueue(label, pk))
+
+
+def connect_signals():
+    from django.apps import apps
+
+    for label in _NAMED_BY:
+        model = apps.get_model(label)
+        pre_save.connect(_remember_indexed_values, sender=model, dispatch_uid=f"reindex_{label}")
+        post_save.connect(_reindex_if_renamed, sender=model, dispatch_uid=f"reindex_{label}_s")
