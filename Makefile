@@ -80,10 +80,11 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-serve: $(STAMP) messages ## Serve with gunicorn, production settings, DEBUG off, on 127.0.0.1:8000
+serve: $(STAMP) messages ## Serve with gunicorn, production settings, DEBUG off, on 127.0.0.1:8000 (no worker: background work in the request)
 	@[ -f .secret_key ] || $(PY) -c "import secrets; print(secrets.token_urlsafe(64))" > .secret_key
 	export DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(cat .secret_key) \
-		ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0}; \
+		ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0} \
+		BACKGROUND_TASKS=$${BACKGROUND_TASKS:-immediate}; \
 	$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py createcachetable && \
 	$(PY) manage.py collectstatic --no-input -v 0 && \
 	$(BIN)/gunicorn config.wsgi:application --config config/gunicorn.py
