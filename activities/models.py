@@ -550,12 +550,30 @@ class ActivityPage(FastRoutingMixin, Page):
         BoundedInlinePanel("host_units", label=_("Host unit"), min_num=1),
         BoundedInlinePanel("organizer_units", label=_("Organizer unit")),
     ]
+    # The guide's form has no such tab: the address, search-engine texts and menus are the
+    # site operators' business, and a clerk met "slug" and "title tag" beside their
+    # activity's facts. A field in a panel its user may not see is left out of their form
+    # too (django-permissionedforms), so their saves keep what a superuser set; a new
+    # activity's slug comes from its name (_fill_empty_slug).
+    promote_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel(name, permission="superuser")
+                for name in ("slug", "seo_title", "search_description")
+            ],
+            heading=_("For search engines"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("show_in_menus", permission="superuser")],
+            heading=_("For site menus"),
+        ),
+    ]
     edit_handler = TabbedInterface(
         [
             ObjectList(basic_panels, heading=_("Basic information")),
             ObjectList(content_tab_panels, heading=_("Activity content")),
             ObjectList(units_panels, heading=_("Host and organizer units")),
-            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(promote_panels, heading=_("Promote"), permission="superuser"),
         ]
     )
 
