@@ -1,6 +1,12 @@
+import datetime
+
 from django.contrib import messages
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -11,6 +17,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.roles import is_submitter_only
 
+from .constants import SHORT_NOTICE
 from .models import ActivityPage, ActivityType, JointActionCategory, SpecialActionCategory
 from .page_admin import ActivityPageViewSet
 from .permissions import activities_in_sight, sees_page_types_report
@@ -163,6 +170,34 @@ def warn_after_create(request, page):
 @hooks.register("after_edit_page")
 def warn_after_edit(request, page):
     _warn(request, page)
+
+
+@hooks.register("insert_editor_js")
+def short_notice_live_warning():
+    """R8: the short-notice warning beside 开始时间 while the start is typed or picked. A
+    submitter's first button submits for review, so the warning after saving came too late.
+
+    The hook has no request or page: it runs in every editor (pages, snippets) and the
+    script acts only where the activity's start_at is. Its message, threshold, time zone and
+    the server's clock come as data attributes (CSP: no inline script; no Chinese in JS).
+    The msgid is the one of ActivityPage.get_warnings, so it shares its translation."""
+    message = gettext(
+        "The activity starts in less than 7 days; review may not finish in time. "
+        "The guide advises submitting at least a week ahead."
+    )
+    return format_html(
+        '<script src="{}" data-short-notice-days="{}" data-short-notice-message="{}" '
+        'data-time-zone="{}" data-utc-offset="{}" data-now="{}"></script>',
+        static("activities/js/short-notice.js"),
+        f"{SHORT_NOTICE / datetime.timedelta(days=1):g}",
+        message,
+        # The admin shows and reads dates in the current zone (WAGTAIL_USER_TIME_ZONES
+        # pins it to TIME_ZONE); the offset is the fallback where Intl lacks the zone.
+        timezone.get_current_timezone_name(),
+        int(timezone.localtime().utcoffset().total_seconds() // 60),
+        # The server judges "less than 7 days" by its clock, not the browser's.
+        int(timezone.now().timestamp() * 1000),
+    )
 
 
 # After Wagtail's own "page" link type (order 0), which this replaces.
