@@ -65,6 +65,16 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _mail_through_the_queue(settings):
+    """Django's test set-up makes EMAIL_BACKEND the in-memory outbox; put the site's queue
+    (home/mail.py) back in front of it, so every mail a test reads went through the queue.
+    The background task backend runs at once here: the outbox has it before the request
+    returns, as before."""
+    settings.EMAIL_BACKEND = "home.mail.QueuedEmailBackend"
+    settings.EMAIL_TRANSPORT = "django.core.mail.backends.locmem.EmailBackend"
+
+
 @pytest.fixture
 def superuser(django_user_model):
     return django_user_model.objects.create_superuser(

@@ -45,7 +45,7 @@ STORAGES = {
 # .service); BACKGROUND_TASKS=immediate does it in the request, on a machine without one.
 if os.environ.get("BACKGROUND_TASKS", "database") == "database":
     TASKS["background"] = {"BACKEND": DATABASE_TASKS}  # noqa: F405
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_TRANSPORT = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 if not REDIS_URL:  # noqa: F405
     # Several worker processes must share one cache: the database cache is the fallback.
     CACHES = {

@@ -1,0 +1,123 @@
+"""Mail leaves through the background worker, never from the request that causes it.
+
+Review notifications, password resets and the rest were sent over SMTP inside the request,
+and review actions hold the activity's row lock in a transaction while they run
+(activities.page_admin). With no timeout, a mail server that accepted the connection and
+then said nothing held the request until gunicorn killed it after 30 s: the submission or
+approval was rolled back and the user got a 502, for as long as the mail server stayed
+slow. A mail for an action that was then rolled back had already gone out.
+
+`QueuedEmailBackend` is Django's EMAIL_BACKEND. It hands each message, as plain data, to
+the `deliver_mail` task on the "background" task backend. In production that queue is a
+table written in the request's own transaction: the mail exists if and only if the action
+committed, and `manage.py db_worker` (kepuri-worker.service) sends it with the real
+transport (EMAIL_TRANSPORT, SMTP) and a timeout, retrying a failed delivery with growing
+pauses. In development the task runs at once, so the console shows the mail as before."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+# A failed delivery is tried again after 1, 2, 4, ... 60 minutes: about 5 hours in all.
+MAX_ATTEMPTS = 9
+MAX_PAUSE = datetime.timedelta(hours=1)
+
+
+def as_data(message):
+    """What the worker needs to send `message` again, as JSON."""
+    return {
+        "subject": str(message.subject),
+        "body": str(message.body),
+        "from_email": message.from_email or settings.DEFAULT_FROM_EMAIL,
+        "to": list(message.to),
+        "cc": list(message.cc),
+        "bcc": list(message.bcc),
+        "reply_to": list(message.reply_to),
+        "headers": {str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+        "alternatives": [
+            [str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])
+        ],
+    }
+
+
+def from_data(data, connection):
+    message = EmailMultiAlternatives(
+        subject=data["subject"],
+        body=data["body"],
+        from_email=data["from_email"],
+        to=data["to"],
+        cc=data["cc"],
+        bcc=data["bcc"],
+        reply_to=data["reply_to"],
+        headers=data["headers"],
+        connection=connection,
+    )
+    for content, mimetype in data["alternatives"]:
+        message.attach_alternative(content, mimetype)
+    return message
+
+
+def transport(fail_silently=False):
+    return get_connection(settings.EMAIL_TRANSPORT, fail_silently=fail_silently)
+
+
+def pause_before(attempt):
+    return min(datetime.timedelta(minutes=2 ** (attempt - 1)), MAX_PAUSE)
+
+
+@task(backend="background")
+def deliver_mail(data, attempt=1):
+    """Sends one message with the real transport. On failure, queues itself again after
+    a pause where the backend can wait (the database one); returns whether it was sent."""
+    try:
+        from_data(data, transport()).send()
+        return True
+    except Exception:
+        if attempt >= MAX_ATTEMPTS or not deliver_mail.get_backend().supports_defer:
+            logger.exception(
+                "mail %r to %s not delivered after %d attempt(s)",
+                data["subject"],
+                data["to"],
+                attempt,
+            )
+            raise
+        pause = pause_before(attempt)
+        logger.warning(
+            "mail %r to %s not delivered (attempt %d), trying again in %s",
+            data["subject"],
+            data["to"],
+            attempt,
+            pause,
+            exc_info=True,
+        )
+        deliver_mail.using(run_after=timezone.now() + pause).enqueue(data, attempt + 1)
+        return False
+
+
+class QueuedEmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        queued = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            if message.attachments:
+                # Nothing sends attachments today; a file does not belong in the queue's
+                # JSON, so such a message goes out at once, as before.
+                queued += transport(self.fail_silently).send_messages([message])
+                continue
+            try:
+                deliver_mail.enqueue(as_data(message))
+            except Exception:
+                if not self.fail_silently:
+                    raise
+                logger.exception("mail %r could not be queued", message.subject)
+                continue
+            queued += 1
+        return queued
