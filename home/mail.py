@@ -72,8 +72,23 @@ def pause_before(attempt):
     return min(datetime.timedelta(minutes=2 ** (attempt - 1)), MAX_PAUSE)
 
 
-@task(backend="background")
-def deliver_mail(data, attempt=1):
+def forget_body(context, data):
+    """Keeps only the subject and the recipients of a message the worker is done with. The
+    queue is a table, in every backup: a password-reset mail's link would otherwise stay
+    there, usable for days, long after it was delivered."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(deliver_mail.get_backend(), DatabaseBackend):
+        return
+    kept = {"subject": data["subject"], "to": data["to"], "body": "", "alternatives": []}
+    DBTaskResult.objects.filter(pk=context.task_result.id).update(
+        args_kwargs={"args": [{**data, **kept}], "kwargs": {}}
+    )
+
+
+@task(backend="background", takes_context=True)
+def deliver_mail(context, data, attempt=1):
     """Sends one message with the real transport. On failure, queues itself again after
     a pause where the backend can wait (the database one); returns whether it was sent."""
     try:
@@ -99,6 +114,8 @@ def deliver_mail(data, attempt=1):
         )
         deliver_mail.using(run_after=timezone.now() + pause).enqueue(data, attempt + 1)
         return False
+    finally:
+        forget_body(context, data)
 
 
 class QueuedEmailBackend(BaseEmailBackend):

@@ -3,7 +3,9 @@ waits for the mail server, a mail exists only if its action committed, and a fai
 delivery is tried again later."""
 
 import datetime
+import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -196,3 +198,24 @@ def test_r24_the_last_failed_attempt_is_logged_as_an_error(caplog, silent_server
     assert result.status == "FAILED"
     assert [r.levelname for r in caplog.records if r.name == "home.mail"] == ["ERROR"]
     assert mail.outbox == []
+
+
+def test_a_delivered_password_reset_link_is_not_kept_in_the_queue(client):
+    """The queue is a table, in every backup: once the worker has sent a mail, only its
+    subject and recipients stay there, not a reset link usable for days."""
+    factories.submitter(email="reset@example.cn")
+    with override_settings(TASKS=QUEUED):
+        response = client.post("/admin/password_reset/", {"email": "reset@example.cn"})
+        assert response.status_code == 302
+        assert mail.outbox == []
+        (queued,) = queued_mails()
+        assert "/admin/password_reset/confirm/" in queued.args_kwargs["args"][0]["body"]
+        run_worker()
+    (message,) = mail.outbox
+    link = re.search(r"(/admin/password_reset/confirm/\S+/)", message.body).group(1)
+    assert client.get(link).status_code == 302  # the link works
+    stored = queued_mails().get()
+    assert stored.status == "SUCCESSFUL"
+    assert stored.args_kwargs["args"][0]["to"] == ["reset@example.cn"]
+    assert stored.args_kwargs["args"][0]["subject"] == message.subject
+    assert "password_reset/confirm" not in json.dumps(stored.args_kwargs)
