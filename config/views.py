@@ -39,8 +39,11 @@ def healthz(request):
     (no session, no cookies, no template) so it stays cheap and says which part failed."""
     checks = {"database": _check_database(), "cache": _check_cache()}
     healthy = all(result == "ok" for result in checks.values())
+    # Reported, not part of the status: an instance serves the site without the worker.
+    tasks = _check_tasks() if checks["database"] == "ok" else "unknown"
     return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "error", **checks, "tasks": tasks},
+        status=200 if healthy else 503,
     )
 
 
@@ -52,6 +55,41 @@ def _check_database():
     except DatabaseError as error:
         logger.warning("healthz: database check failed: %r", error)
         return "error"
+    return "ok"
+
+
+# Work waiting longer than this past its time means the background worker is stopped or
+# stuck: e-mails (review notifications, password resets) are not leaving.
+TASKS_LATE_SECONDS = 120
+
+
+def _check_tasks():
+    """ "late" when queued background work (home/mail.py, activities/indexing.py) has
+    waited more than TASKS_LATE_SECONDS past its time; "immediate" where it runs in the
+    request. One probe of the queue's partial index of waiting rows."""
+    import datetime
+
+    from django.db.models import Q
+    from django.utils import timezone
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    if not isinstance(task_backends["background"], DatabaseBackend):
+        return "immediate"
+    cutoff = timezone.now() - datetime.timedelta(seconds=TASKS_LATE_SECONDS)
+    try:
+        late = (
+            DBTaskResult.objects.filter(status="READY")
+            .filter(Q(run_after=get_date_max(), enqueued_at__lte=cutoff) | Q(run_after__lte=cutoff))
+            .exists()
+        )
+    except DatabaseError as error:
+        logger.warning("healthz: task queue check failed: %r", error)
+        return "unknown"
+    if late:
+        logger.warning("healthz: background work waits for the worker (kepuri-worker)")
+        return "late"
     return "ok"
 
 
