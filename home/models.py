@@ -1,14 +1,20 @@
 import datetime
+import functools
+import hashlib
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Site
+
+from accounts.validators import contact_numbers, tel_uri, validate_contact_phone
 
 from .routing import FastRoutingMixin
 
@@ -53,14 +59,9 @@ class HomePage(FastRoutingMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         live = public_activities()
         now = timezone.now()
-        site = Site.find_for_request(request)
         # Settings, the index page and the types bump the site version when they change
         # (activities/cache.py): kept under it, they cost no query (three of four here).
-        context["campaign"] = (
-            kept(f"home:campaign:{site.pk}", lambda: CampaignSettings.for_site(site))
-            if site is not None
-            else CampaignSettings.for_request(request)
-        )
+        context["campaign"] = CampaignSettings.for_request(request)
         context["activity_index"] = kept(
             "home:activity-index", ActivityIndexPage.objects.live().first
         )
@@ -135,6 +136,14 @@ def _default_year():
     return beijing_date().year
 
 
+@functools.cache
+def _field_names_digest():
+    """Names the settings' fields in the key of their kept copy: a copy pickled before a
+    deployment added a field would read it with a query of its own on every page."""
+    names = ",".join(field.attname for field in CampaignSettings._meta.concrete_fields)
+    return hashlib.sha256(names.encode()).hexdigest()[:8]
+
+
 @register_setting(icon="date")
 class CampaignSettings(BaseSiteSetting):
     """The yearly campaign (R15). Drafts can be saved at any time; submission for review
@@ -167,6 +176,26 @@ class CampaignSettings(BaseSiteSetting):
             "activity ends, plus these days."
         ),
     )
+    # Whom submitters call when the platform itself gets in their way (the guide, (四)2:
+    # 全国科普日平台技术运营咨询联系人). Shown in the public footer and on the admin
+    # dashboard, only when a phone or an e-mail address is given.
+    support_person = models.CharField(
+        _("support contact person"),
+        max_length=50,
+        blank=True,
+        help_text=_("Who answers questions about using the platform: a person or a team."),
+    )
+    support_phone = models.CharField(
+        _("support phone"),
+        max_length=60,  # three landlines with extensions, as the guide writes them
+        blank=True,
+        validators=[validate_contact_phone],
+        help_text=_(
+            "One to three numbers, separated by “，” or “、”, e.g. 010-63589698，"
+            "010-63589586 or 010-63589698/63589586."
+        ),
+    )
+    support_email = models.EmailField(_("support email"), blank=True)
 
     panels = [
         FieldRowPanel([FieldPanel("year"), FieldPanel("theme")]),
@@ -175,16 +204,99 @@ class CampaignSettings(BaseSiteSetting):
             heading=_("Publishing window"),
         ),
         FieldPanel("nomination_extra_days"),
+        MultiFieldPanel(
+            [
+                FieldPanel("support_person"),
+                FieldRowPanel([FieldPanel("support_phone"), FieldPanel("support_email")]),
+            ],
+            heading=_("Support contact"),
+            help_text=_(
+                "Shown in the site's footer and on the admin dashboard; nothing is shown while "
+                "the phone and the email are empty."
+            ),
+        ),
     ]
 
     class Meta:
         verbose_name = _("campaign")
+
+    @classmethod
+    def for_request(cls, request):
+        """The site's settings from the copy kept under the site version (saving them
+        bumps it: activities/cache.py) instead of the database: every page's footer shows
+        the support contact, and a query each would undo the frame's savings (#8). The
+        template's `settings.home.CampaignSettings` comes here too."""
+        from .references import kept
+
+        attr_name = cls.get_cache_attr_name()
+        found = getattr(request, attr_name, None)
+        if found is None:
+            site = Site.find_for_request(request)
+            if site is None:
+                raise cls.DoesNotExist("No site answers this request.")
+            key = f"home:campaign:{_field_names_digest()}:{site.pk}"
+            found = kept(key, lambda: cls._read(site))
+            setattr(request, attr_name, found)
+        return found
+
+    @classmethod
+    def _read(cls, site):
+        """The saved settings, or unsaved defaults: unlike for_site, a page view writes
+        nothing (a row created on the first view bumped the site version, dropping every
+        routing fact just kept)."""
+        return cls.base_queryset().filter(site=site).first() or cls(site=site)
 
     def clean(self):
         super().clean()
         start, end = self.opens_on, self.closes_on
         if end < start:
             raise ValidationError({"window_end": _("The window cannot close before it opens.")})
+        if self.support_person.strip() and not (self.support_phone or self.support_email):
+            raise ValidationError(
+                {
+                    "support_phone": _(
+                        "Give a phone number or an email address for the support contact."
+                    )
+                }
+            )
+
+    @property
+    def shows_support_contact(self):
+        return bool(self.support_phone or self.support_email)
+
+    def support_phones(self):
+        """Each number of the support phone with its tel: link, as the guide writes them
+        ("010-63589698，010-63589586" gives two). Text no phone can dial (saved around the
+        form) is shown as typed, without a link."""
+        try:
+            numbers = contact_numbers(self.support_phone)
+        except ValidationError:
+            return [{"number": self.support_phone, "uri": ""}] if self.support_phone else []
+        return [{"number": number, "uri": tel_uri(number)} for number in numbers]
+
+    def support_contact_html(self):
+        """The support contact as one line of HTML, for the footer and the dashboard: the
+        name (marked Chinese on English pages), each number as a tel: link, the email as a
+        mailto: link."""
+        from activities.text import lang_attribute
+
+        parts = []
+        name = self.support_person.strip()
+        if name:
+            parts.append(format_html("<span{}>{}</span>", lang_attribute(name), name))
+        phones = [
+            format_html('<a href="{}">{}</a>', phone["uri"], phone["number"])
+            if phone["uri"]
+            else phone["number"]
+            for phone in self.support_phones()
+        ]
+        if phones:
+            # The guide's "010-63589698，010-63589586": a full-width comma in Chinese.
+            separator = pgettext("between phone numbers", ", ")
+            parts.append(format_html_join(separator, "{}", ((phone,) for phone in phones)))
+        if self.support_email:
+            parts.append(format_html('<a href="mailto:{0}">{0}</a>', self.support_email))
+        return format_html_join(" ", "{}", ((part,) for part in parts))
 
     @property
     def opens_on(self):

@@ -19,6 +19,11 @@ def seed(command):
             campaign.window_start = today - datetime.timedelta(days=30)
             campaign.window_end = today + datetime.timedelta(days=60)
         campaign.save()
+    if not campaign.shows_support_contact:
+        # The guide's own technical-operations contact, (四)2.
+        campaign.support_person = "蒙昌乐"
+        campaign.support_phone = "010-63589698，010-63589586"
+        campaign.save()
     command.stdout.write(
         f"  campaign {campaign.year}: {campaign.theme} ({campaign.window_display()})"
     )

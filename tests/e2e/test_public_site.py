@@ -22,7 +22,16 @@ PHONE = {"width": 390, "height": 844}
 
 
 def seed():
-    """Four live activities: the Guangzhou robot day with a booking link, the rest elsewhere."""
+    """Four live activities: the Guangzhou robot day with a booking link, the rest elsewhere;
+    the guide's support contact in every page's footer."""
+    from wagtail.models import Site
+
+    from home.models import CampaignSettings
+
+    campaign = CampaignSettings.for_site(Site.objects.get(is_default_site=True))
+    campaign.support_person = "蒙昌乐"
+    campaign.support_phone = "010-63589698，010-63589586"
+    campaign.save()
     owner = factories.submitter()
     image = factories.poster(owner)
     now = timezone.now()
