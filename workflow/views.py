@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.views import workflows as wagtail_workflows
 from wagtail.models import Page, TaskState
 
 from activities.models import ActivityPage, ActivityType
@@ -250,3 +251,86 @@ def restore_view(request, page_id):
         page.refresh_from_db(fields=["title"])
         messages.success(request, _("“%(title)s” is listed again.") % {"title": page.title})
     return redirect("wagtailadmin_explore", page.get_parent().pk)
+
+
+# Routed workflows stay enabled (R19) ------------------------------------------------------
+
+
+def routed_workflow_ids():
+    """The workflows review routing sends activities through, on any site."""
+    from .models import ReviewRouting
+
+    ids = set()
+    for routing in ReviewRouting.objects.all():
+        ids.update({routing.province_workflow_id, routing.national_workflow_id} - {None})
+    return ids
+
+
+class _KeepRoutes:
+    """Wagtail's disable views, except for what review routing uses. Disabling the route's
+    workflow cancelled every review in progress on it and left new activities with no
+    review at all; disabling one of its tasks skipped that step (province review) for every
+    activity. Wagtail only warns on its confirmation page. The route is changed in Settings
+    → Review routing first; then the old workflow can be disabled."""
+
+    refused_url_name = ""
+
+    def refusal(self):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        return self.refuse() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.refuse() or super().post(request, *args, **kwargs)
+
+    def refuse(self):
+        message = self.refusal()
+        if not message:
+            return None
+        messages.error(self.request, message)
+        return redirect(self.refused_url_name, self.object.pk)
+
+
+def _open_reviews(**filters):
+    from wagtail.models import WorkflowState
+
+    open_states = [WorkflowState.STATUS_IN_PROGRESS, WorkflowState.STATUS_NEEDS_CHANGES]
+    return WorkflowState.objects.filter(status__in=open_states, **filters).count()
+
+
+class DisableWorkflowView(_KeepRoutes, wagtail_workflows.Disable):
+    refused_url_name = "wagtailadmin_workflows:edit"
+
+    def refusal(self):
+        if self.object.pk not in routed_workflow_ids():
+            return None
+        count = _open_reviews(workflow=self.object)
+        return ngettext(
+            "“%(workflow)s” is a review route (Settings → Review routing): disabling it would "
+            "cancel the review of %(count)d activity and leave new activities without review. "
+            "Choose another workflow for the route there first.",
+            "“%(workflow)s” is a review route (Settings → Review routing): disabling it would "
+            "cancel the reviews of %(count)d activities and leave new activities without "
+            "review. Choose another workflow for the route there first.",
+            count,
+        ) % {"workflow": self.object.name, "count": count}
+
+
+class DisableTaskView(_KeepRoutes, wagtail_workflows.DisableTask):
+    refused_url_name = "wagtailadmin_workflows:edit_task"
+
+    def refusal(self):
+        from wagtail.models import Workflow
+
+        routes = Workflow.objects.filter(
+            pk__in=routed_workflow_ids(), workflow_tasks__task=self.object
+        ).order_by("name")
+        names = "、".join(f"“{workflow.name}”" for workflow in routes)
+        if not names:
+            return None
+        return _(
+            "“%(task)s” is a step of the review route %(workflows)s: disabling it would skip "
+            "that step for every activity. Choose another workflow for the route in Settings "
+            "→ Review routing first."
+        ) % {"task": self.object.name, "workflows": names}
