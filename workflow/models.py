@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, When
 from django.db.models.functions import Cast
@@ -478,6 +478,30 @@ class ReviewRouting(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("review routing")
+
+    def clean(self):
+        """A route that cannot review as R19 says breaks review for every activity on it:
+        a disabled workflow routes to none at all (workflow_for), a province route without
+        its province step skips it, and a province step on the national route waits for
+        moderators of a province ministries and national societies do not have."""
+        super().clean()
+        errors = {}
+        for field, province_step in (("province_workflow", True), ("national_workflow", False)):
+            workflow = getattr(self, field)
+            if workflow is None:
+                continue
+            # In order; Wagtail skips a disabled task when it runs the workflow.
+            steps = [type(task.specific) for task in workflow.tasks if task.active]
+            if not workflow.active:
+                errors[field] = _("This workflow is disabled: choose an enabled one.")
+            elif province_step and steps != [ProvinceApprovalTask, NationalApprovalTask]:
+                errors[field] = _(
+                    "This route needs the province review step followed by the national one."
+                )
+            elif not province_step and steps != [NationalApprovalTask]:
+                errors[field] = _("This route needs the national review step only.")
+        if errors:
+            raise ValidationError(errors)
 
 
 def workflow_for(page):

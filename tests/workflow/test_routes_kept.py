@@ -83,3 +83,61 @@ def test_r19_others_still_meet_wagtails_permission_check(client, people):
     assert "审核流程设置" not in response.content.decode()
     route.refresh_from_db()
     assert route.active
+
+
+# --- Settings → Review routing only takes routes that review as R19 says -------------------
+
+
+def routing_url():
+    from wagtail.models import Site
+
+    return f"/admin/settings/workflow/reviewrouting/{Site.objects.get(is_default_site=True).pk}/"
+
+
+def post_routing(client, province, national):
+    return client.post(
+        routing_url(), {"province_workflow": province.pk, "national_workflow": national.pk}
+    )
+
+
+def form_errors(response):
+    form = response.context["form"]
+    return {name: " ".join(errors) for name, errors in form.errors.items()}
+
+
+def test_r19_review_routing_refuses_a_route_that_cannot_review(client, people):
+    settings = routing()
+    two_stage, national_only = settings.province_workflow, settings.national_workflow
+    client.force_login(people["superuser"])
+
+    disabled = Workflow.objects.create(name="停用的流程", active=False)
+    WorkflowTask.objects.create(workflow=disabled, task=national_only.tasks.get(), sort_order=0)
+    errors = form_errors(post_routing(client, two_stage, disabled))
+    assert "停用" in errors["national_workflow"]
+
+    # The two routes swapped: no province step on the province route, and a province step
+    # that ministries' activities would wait at for good.
+    errors = form_errors(post_routing(client, national_only, two_stage))
+    assert set(errors) == {"province_workflow", "national_workflow"}
+
+    # A province route whose province step is disabled skips it.
+    province_step = ProvinceApprovalTask.objects.get()
+    Task.objects.filter(pk=province_step.pk).update(active=False)
+    errors = form_errors(post_routing(client, two_stage, national_only))
+    assert set(errors) == {"province_workflow"}
+    Task.objects.filter(pk=province_step.pk).update(active=True)
+
+    settings.refresh_from_db()
+    assert (settings.province_workflow, settings.national_workflow) == (two_stage, national_only)
+
+
+def test_r19_review_routing_takes_an_equivalent_route(client, people):
+    settings = routing()
+    copy = Workflow.objects.create(name="省级审核 → 全国审核（新）", active=True)
+    for position, task in enumerate(settings.province_workflow.tasks):
+        WorkflowTask.objects.create(workflow=copy, task=task, sort_order=position)
+    client.force_login(people["superuser"])
+    response = post_routing(client, copy, settings.national_workflow)
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert settings.province_workflow == copy
