@@ -50,6 +50,12 @@ _DIALLABLE = re.compile(r"^\+?[0-9\s\-()]+((转|#|ext\.?)\s*[0-9]{1,6})?$", re.I
 # NFKC the full-width comma, semicolon and slash are their ASCII forms.
 _BETWEEN_NUMBERS = re.compile(r"\s*([,;、/])\s*")
 MAX_CONTACT_NUMBERS = 3
+# Three landlines with extensions, as the guide writes them.
+CONTACT_PHONE_MAX_LENGTH = 60
+CONTACT_PHONE_HELP = _(
+    "One to three numbers, separated by “，” or “、”, e.g. 010-63589698，"
+    "010-63589586 or 010-63589698/63589586."
+)
 # A mainland landline written with its area code: 010, 02x or a three-digit code after the
 # trunk 0, then a local number of 7 or 8 digits.
 _WITH_AREA_CODE = re.compile(r"0(?:10|2[0-9]|[3-9][0-9]{2})[0-9]{7,8}")

@@ -28,7 +28,12 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from accounts.validators import tel_uri, validate_contact_phone
+from accounts.validators import (
+    CONTACT_PHONE_HELP,
+    CONTACT_PHONE_MAX_LENGTH,
+    tel_uri,
+    validate_contact_phone,
+)
 from home.compiled import CompiledQuery
 from home.references import kept
 from home.routing import FastRoutingMixin
@@ -413,11 +418,8 @@ class ActivityPage(FastRoutingMixin, Page):
     # before the rule must still publish when approved or put back.
     contact_phone = models.CharField(
         _("contact phone"),
-        max_length=60,  # three landlines with extensions, as the guide writes them
-        help_text=_(
-            "One to three numbers, separated by “，” or “、”, e.g. 010-63589698，"
-            "010-63589586 or 010-63589698/63589586."
-        ),
+        max_length=CONTACT_PHONE_MAX_LENGTH,
+        help_text=CONTACT_PHONE_HELP,
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
     highlights = models.TextField(

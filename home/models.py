@@ -14,7 +14,13 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Site
 
-from accounts.validators import contact_numbers, tel_uri, validate_contact_phone
+from accounts.validators import (
+    CONTACT_PHONE_HELP,
+    CONTACT_PHONE_MAX_LENGTH,
+    contact_numbers,
+    tel_uri,
+    validate_contact_phone,
+)
 
 from .routing import FastRoutingMixin
 
@@ -187,13 +193,10 @@ class CampaignSettings(BaseSiteSetting):
     )
     support_phone = models.CharField(
         _("support phone"),
-        max_length=60,  # three landlines with extensions, as the guide writes them
+        max_length=CONTACT_PHONE_MAX_LENGTH,
         blank=True,
         validators=[validate_contact_phone],
-        help_text=_(
-            "One to three numbers, separated by “，” or “、”, e.g. 010-63589698，"
-            "010-63589586 or 010-63589698/63589586."
-        ),
+        help_text=CONTACT_PHONE_HELP,
     )
     support_email = models.EmailField(_("support email"), blank=True)
 

@@ -6,7 +6,6 @@ The editor loads activities/js/short-notice.js through insert_editor_js, with th
 and the threshold on its <script> tag (CSP: no inline script, no Chinese in the JS)."""
 
 import datetime
-import time
 
 import pytest
 from bs4 import BeautifulSoup
@@ -17,7 +16,7 @@ from wagtail.users.models import UserProfile
 
 from activities.constants import SHORT_NOTICE
 from tests import factories
-from tests.e2e.conftest import E2E_DB, login
+from tests.e2e.conftest import E2E_DB, drained, login
 
 from .editor import ADD_URL, EDIT_URL
 
@@ -102,21 +101,13 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def editor(context):
-    """A browser tab (not `page`: tests/activities/conftest.py's `page` is an activity)."""
+    """A browser tab (not `page`: tests/activities/conftest.py's `page` is an activity),
+    failing the test on any error of the script."""
     tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    tab.set_default_navigation_timeout(20_000)
-    pending = set()
-    tab.on("request", lambda request: pending.add(request))
-    tab.on("requestfinished", lambda request: pending.discard(request))
-    tab.on("requestfailed", lambda request: pending.discard(request))
     errors = []
     tab.on("pageerror", lambda error: errors.append(error))
-    yield tab
-    # As tests/e2e/conftest.py: let the server answer before the database is flushed.
-    deadline = time.monotonic() + 5
-    while pending and not tab.is_closed() and time.monotonic() < deadline:
-        tab.wait_for_timeout(50)
+    with drained(tab):
+        yield tab
     assert not [error for error in errors if "short-notice" in (error.stack or "")], errors
 
 

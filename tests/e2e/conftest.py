@@ -1,6 +1,7 @@
 """Fixtures for the end-to-end journeys: a live Django server, Debian's Chromium through
 pytest-playwright's `page`, an open campaign window and a folder for screenshots."""
 
+import contextlib
 import datetime
 import pathlib
 import time
@@ -48,20 +49,27 @@ def browser_context_args(browser_context_args):
     }
 
 
+@contextlib.contextmanager
+def drained(tab):
+    """Sets the tab's timeouts; on leaving, lets the live server answer what the browser
+    still asked for (autosave, editing-session pings) before the test database is flushed:
+    SQLite refuses to flush a locked table."""
+    tab.set_default_timeout(15_000)
+    tab.set_default_navigation_timeout(20_000)
+    pending = set()
+    tab.on("request", lambda request: pending.add(request))
+    tab.on("requestfinished", lambda request: pending.discard(request))
+    tab.on("requestfailed", lambda request: pending.discard(request))
+    yield tab
+    deadline = time.monotonic() + 5
+    while pending and not tab.is_closed() and time.monotonic() < deadline:
+        tab.wait_for_timeout(50)
+
+
 @pytest.fixture
 def page(page):
-    page.set_default_timeout(15_000)
-    page.set_default_navigation_timeout(20_000)
-    pending = set()
-    page.on("request", lambda request: pending.add(request))
-    page.on("requestfinished", lambda request: pending.discard(request))
-    page.on("requestfailed", lambda request: pending.discard(request))
-    yield page
-    # Let the live server answer what the browser still asked for (autosave, editing-session
-    # pings) before the test database is flushed: SQLite refuses to flush a locked table.
-    deadline = time.monotonic() + 5
-    while pending and not page.is_closed() and time.monotonic() < deadline:
-        page.wait_for_timeout(50)
+    with drained(page):
+        yield page
 
 
 def login(page, base_url, phone, password=PASSWORD):
