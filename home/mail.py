@@ -12,7 +12,9 @@ the `deliver_mail` task on the "background" task backend. In production that que
 table written in the request's own transaction: the mail exists if and only if the action
 committed, and `manage.py db_worker` (kepuri-worker.service) sends it with the real
 transport (EMAIL_TRANSPORT, SMTP) and a timeout, retrying a failed delivery with growing
-pauses. In development the task runs at once, so the console shows the mail as before."""
+pauses, ahead of long work in the same queue. Where the background backend runs at once
+(development, tests), the message is sent at once after the same round trip, and a
+transport error reaches the caller as before."""
 
 import datetime
 import logging
@@ -25,8 +27,12 @@ from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
-# A failed delivery is tried again after 1, 2, 4, ... 60 minutes: about 5 hours in all.
+# A failed delivery is tried again after 1, 2, 4, ... 60 minutes: 9 attempts over about
+# 3 hours (1+2+4+8+16+32+60+60 minutes).
 MAX_ATTEMPTS = 9
+# Ahead of long work in the one queue (activities.indexing.REINDEX_PRIORITY): a reindexing
+# of a province's activities must not hold a password-reset mail for minutes.
+MAIL_PRIORITY = 50
 MAX_PAUSE = datetime.timedelta(hours=1)
 
 
@@ -87,15 +93,15 @@ def forget_body(context, data):
     )
 
 
-@task(backend="background", takes_context=True)
+@task(backend="background", takes_context=True, priority=MAIL_PRIORITY)
 def deliver_mail(context, data, attempt=1):
     """Sends one message with the real transport. On failure, queues itself again after
-    a pause where the backend can wait (the database one); returns whether it was sent."""
+    a pause; returns whether it was sent."""
     try:
         from_data(data, transport()).send()
         return True
     except Exception:
-        if attempt >= MAX_ATTEMPTS or not deliver_mail.get_backend().supports_defer:
+        if attempt >= MAX_ATTEMPTS:
             logger.exception(
                 "mail %r to %s not delivered after %d attempt(s)",
                 data["subject"],
@@ -118,16 +124,29 @@ def deliver_mail(context, data, attempt=1):
         forget_body(context, data)
 
 
+def is_queued():
+    """Whether mail waits for the worker. Where the background backend runs tasks at once
+    (development, tests, BACKGROUND_TASKS=immediate) there is no queue to retry from, and
+    django-tasks would swallow a transport error: the mail was lost while the caller
+    heard "sent"."""
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    return not isinstance(deliver_mail.get_backend(), ImmediateBackend)
+
+
 class QueuedEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         queued = 0
+        immediate = not is_queued()
         for message in email_messages:
             if not message.recipients():
                 continue
-            if message.attachments:
-                # Nothing sends attachments today; a file does not belong in the queue's
-                # JSON, so such a message goes out at once, as before.
-                queued += transport(self.fail_silently).send_messages([message])
+            if message.attachments or immediate:
+                # Sent now, through the same round trip as a queued one, so a transport
+                # error reaches the caller as with Django's own backends. (Nothing sends
+                # attachments today; a file does not belong in the queue's JSON.)
+                sent = message if message.attachments else from_data(as_data(message), None)
+                queued += transport(self.fail_silently).send_messages([sent])
                 continue
             try:
                 deliver_mail.enqueue(as_data(message))

@@ -140,6 +140,7 @@ def test_healthz_says_when_background_work_waits_for_the_worker(client, caplog):
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    from activities.indexing import reindex_activities
     from home.mail import deliver_mail
 
     tasks = {
@@ -170,6 +171,16 @@ def test_healthz_says_when_background_work_waits_for_the_worker(client, caplog):
 
         DBTaskResult.objects.filter(pk=waiting.pk).update(status="SUCCESSFUL")
         assert client.get("/healthz").json()["tasks"] == "ok"
+
+        # Long work queues behind itself for minutes (a reindexing in chunks); half an
+        # hour past its time it is late too.
+        reindex_activities.enqueue([])
+        chunk = DBTaskResult.objects.get(task_path="activities.indexing.reindex_activities")
+        for minutes, expected in ((10, "ok"), (31, "late")):
+            DBTaskResult.objects.filter(pk=chunk.pk).update(
+                enqueued_at=timezone.now() - datetime.timedelta(minutes=minutes)
+            )
+            assert client.get("/healthz").json()["tasks"] == expected
 
 
 def test_healthz_answers_probes_over_http_with_any_host_in_production(tmp_path):

@@ -18,6 +18,15 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 PLAIN = "<p>社区居民一起参加的周末活动。</p>"
+# Production's task backends (config/settings/production.py).
+PRODUCTION_TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+
+
+def run_worker(*options):
+    call_command("db_worker", "--batch", "--backend", "background", "--no-startup-delay", *options)
 
 
 def found(client, word, page):
@@ -111,7 +120,11 @@ def test_r29_saves_that_rename_nothing_queue_nothing(
         )
     assert enqueued == []
     rename(host, "星河科学传播中心", django_capture_on_commit_callbacks)
-    assert [result.task.name for result in enqueued] == ["reindex_activities_naming"]
+    # The lookup, then one chunk (activities.indexing.CHUNK) of the one activity.
+    assert [result.task.name for result in enqueued] == [
+        "reindex_activities_naming",
+        "reindex_activities",
+    ]
 
 
 def test_r29_a_rolled_back_rename_queues_nothing(
@@ -135,14 +148,33 @@ def test_r29_in_production_the_rename_waits_for_the_worker(
     the activities are found by the new name once `db_worker` has run."""
     from django_tasks_db.models import DBTaskResult
 
-    tasks = {
-        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
-        "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
-    }
-    with override_settings(TASKS=tasks):
+    with override_settings(TASKS=PRODUCTION_TASKS):
         rename(host, "星河科学传播中心", django_capture_on_commit_callbacks)
         assert DBTaskResult.objects.filter(status="READY").count() == 1
         assert not found(client, "星河", page)
-        call_command("db_worker", "--batch", "--backend", "background", "--no-startup-delay")
-        assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+        run_worker()
+        statuses = DBTaskResult.objects.values_list("task_path", "status").order_by("enqueued_at")
+        assert list(statuses) == [
+            ("activities.indexing.reindex_activities_naming", "SUCCESSFUL"),
+            ("activities.indexing.reindex_activities", "SUCCESSFUL"),
+        ]
         assert found(client, "星河", page)
+
+
+def test_r29_a_long_reindexing_lets_mail_through_between_its_chunks(
+    host, page, django_capture_on_commit_callbacks
+):
+    """One worker does mail and long work: a mail queued after a rename (a password reset,
+    a review notice) is sent before the next chunk of the reindexing, not after all."""
+    from django.core import mail
+    from django.core.mail import send_mail
+    from django_tasks_db.models import DBTaskResult
+
+    with override_settings(TASKS=PRODUCTION_TASKS):
+        rename(host, "星河科学传播中心", django_capture_on_commit_callbacks)
+        run_worker("--max-tasks", "1")  # the lookup: it queues the chunks
+        assert DBTaskResult.objects.filter(status="READY").count() == 1
+        send_mail("重置密码", "链接", None, ["someone@example.cn"])
+        run_worker("--max-tasks", "1")
+        assert [message.subject for message in mail.outbox] == ["重置密码"]
+        assert DBTaskResult.objects.get(status="READY").task_path.endswith("reindex_activities")

@@ -219,3 +219,19 @@ def test_a_delivered_password_reset_link_is_not_kept_in_the_queue(client):
     assert stored.args_kwargs["args"][0]["to"] == ["reset@example.cn"]
     assert stored.args_kwargs["args"][0]["subject"] == message.subject
     assert "password_reset/confirm" not in json.dumps(stored.args_kwargs)
+
+
+def test_r24_where_nothing_queues_a_failed_send_reaches_the_caller(silent_server):
+    """Development, tests and BACKGROUND_TASKS=immediate: no queue to retry from, and
+    django-tasks' immediate backend would swallow the error: the mail was lost while the
+    caller heard "sent"."""
+    smtp = {
+        "EMAIL_TRANSPORT": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": silent_server.port,
+        "EMAIL_TIMEOUT": 1,
+    }
+    with override_settings(**smtp):
+        with pytest.raises(OSError):
+            send_mail("主题", "正文", None, ["someone@example.cn"])
+        assert send_mail("主题", "正文", None, ["someone@example.cn"], fail_silently=True) == 0
