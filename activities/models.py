@@ -134,12 +134,32 @@ class ActivityCopyForm(CopyForm):
     and fits its column: a 62-character name, or one holding a control character, was
     stored on the copy."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.user.is_superuser:
+            # The address is the operators' business, as on the Promote tab: a submitter's
+            # copy takes its slug from its name, whatever the form sends.
+            self.fields["new_slug"].widget = forms.HiddenInput()
+            self.fields["new_slug"].required = False
+
     def clean_new_title(self):
         title = unicodedata.normalize("NFC", self.cleaned_data["new_title"])
         messages = ActivityPage.title_errors(title)
         if messages:
             raise ValidationError(messages)
         return title
+
+    def clean(self):
+        title = self.cleaned_data.get("new_title")
+        if not self.user.is_superuser and title:
+            parent = self.cleaned_data.get("new_parent_page") or self.page.get_parent()
+            base = slugify(title, allow_unicode=True) or "activity"
+            slug, suffix = base, 1
+            while not Page._slug_is_available(slug, parent):
+                suffix += 1
+                slug = f"{base}-{suffix}"
+            self.cleaned_data["new_slug"] = slug
+        return super().clean()
 
 
 def http_url_or_empty(value):

@@ -79,3 +79,44 @@ def test_r5_a_new_activity_gets_its_slug_from_its_name(client, submitter, add_ur
     assert response.status_code == 302
     page = ActivityPage.objects.get(title=title)
     assert page.slug == (expected or slugify(title, allow_unicode=True))
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_r5_a_submitters_copy_takes_its_slug_from_its_name(client, submitter):
+    """Wagtail's copy page asked for a "new slug": a submitter chose their copy's public
+    address there, which approval then published."""
+    page = factories.activity(owner=submitter, title="机器人科普日")
+    html = editor_html(client, f"/admin/pages/{page.pk}/copy/")
+    assert 'type="hidden" name="new_slug"' in html
+    response = client.post(
+        f"/admin/pages/{page.pk}/copy/",
+        {
+            "new_title": "机器人科普日（第二场）",
+            "new_slug": "chosen-by-submitter",
+            "new_parent_page": page.get_parent().pk,
+        },
+    )
+    assert response.status_code == 302
+    copy = ActivityPage.objects.get(title="机器人科普日（第二场）")
+    assert copy.slug == slugify("机器人科普日（第二场）", allow_unicode=True)
+    # A second copy of the same name gets the next free address.
+    client.post(
+        f"/admin/pages/{page.pk}/copy/",
+        {"new_title": "机器人科普日（第二场）", "new_parent_page": page.get_parent().pk},
+    )
+    second = ActivityPage.objects.filter(title="机器人科普日（第二场）").exclude(pk=copy.pk).get()
+    assert second.slug == f"{copy.slug}-2"
+
+
+def test_r5_a_superuser_still_chooses_the_copys_slug(client, superuser):
+    page = factories.activity(owner=factories.submitter(), title="机器人科普日")
+    client.force_login(superuser)
+    client.post(
+        f"/admin/pages/{page.pk}/copy/",
+        {
+            "new_title": "机器人科普日（副本）",
+            "new_slug": "robot-day-copy",
+            "new_parent_page": page.get_parent().pk,
+        },
+    )
+    assert ActivityPage.objects.get(title="机器人科普日（副本）").slug == "robot-day-copy"
