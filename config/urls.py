@@ -13,7 +13,7 @@ from home.converters import is_db_id
 from home.views import switch_language
 from search import views as search_views
 from workflow import reports as workflow_reports
-from workflow.views import DisableTaskView, DisableWorkflowView
+from workflow.views import DisableTaskView, DisableWorkflowView, EditWorkflowView, enable_task
 
 # A database error outside a view (a middleware saving the session) is an outage: 503.
 handler500 = "config.views.server_error"
@@ -37,12 +37,15 @@ urlpatterns = [
     path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
     # Wagtail's workflow reports, with a query that answers at a million activities.
     *workflow_reports.urlpatterns(),
-    # Wagtail's own disable views, refusing what review routing uses (R19).
+    # Wagtail's own disable views, refusing what review routing uses (R19) ...
     path("admin/workflows/disable/<int:pk>/", require_admin_access(DisableWorkflowView.as_view())),
     path(
         "admin/workflows/tasks/disable/<int:pk>/",
         require_admin_access(DisableTaskView.as_view()),
     ),
+    # ... and their edit and enable views, keeping the routes as R19 says.
+    path("admin/workflows/edit/<int:pk>/", require_admin_access(EditWorkflowView.as_view())),
+    path("admin/workflows/tasks/enable/<int:pk>/", require_admin_access(enable_task)),
     path("admin/", include(wagtailadmin_urls)),
     re_path(r"^documents/(\d+)/(.*)$", serve_document),
     path("documents/", include(wagtaildocs_urls)),

@@ -480,11 +480,16 @@ class ReviewRouting(BaseSiteSetting):
         verbose_name = _("review routing")
 
     def clean(self):
-        """A route that cannot review as R19 says breaks review for every activity on it:
-        a disabled workflow routes to none at all (workflow_for), a province route without
-        its province step skips it, and a province step on the national route waits for
-        moderators of a province ministries and national societies do not have."""
         super().clean()
+        errors = self.route_problems()
+        if errors:
+            raise ValidationError(errors)
+
+    def route_problems(self):
+        """What keeps each route from reviewing as R19 says, by field. A disabled workflow
+        routes to none at all (workflow_for), a province route without its province step
+        skips it, and a province step on the national route waits for moderators of a
+        province ministries and national societies do not have."""
         errors = {}
         for field, province_step in (("province_workflow", True), ("national_workflow", False)):
             workflow = getattr(self, field)
@@ -500,8 +505,17 @@ class ReviewRouting(BaseSiteSetting):
                 )
             elif not province_step and steps != [NationalApprovalTask]:
                 errors[field] = _("This route needs the national review step only.")
-        if errors:
-            raise ValidationError(errors)
+        return errors
+
+
+def broken_routes():
+    """Every route's problems (ReviewRouting.route_problems), keyed by (site, field), with
+    the workflow's name."""
+    broken = {}
+    for routing in ReviewRouting.objects.select_related("province_workflow", "national_workflow"):
+        for field, message in routing.route_problems().items():
+            broken[routing.site_id, field] = (getattr(routing, field).name, message)
+    return broken
 
 
 def workflow_for(page):

@@ -334,3 +334,53 @@ class DisableTaskView(_KeepRoutes, wagtail_workflows.DisableTask):
             "that step for every activity. Choose another workflow for the route in Settings "
             "→ Review routing first."
         ) % {"task": self.object.name, "workflows": names}
+
+
+def keeping_routes(request, respond, refused_url_name, pk):
+    """Runs one of Wagtail's workflow views (`respond`) and undoes what it saved if a route
+    that reviewed as R19 says no longer does: editing the route's workflow could remove or
+    reorder its province step, and enabling a spare task in it could add one, so that
+    province review was skipped or ministries waited for moderators of no province."""
+    from django.db import transaction
+
+    from .models import broken_routes
+
+    before = broken_routes()
+    with transaction.atomic():
+        response = respond()
+        broken = {key: value for key, value in broken_routes().items() if key not in before}
+        if broken:
+            transaction.set_rollback(True)
+    if not broken:
+        return response
+    # Wagtail has said "saved": nothing was.
+    list(messages.get_messages(request))
+    for name, problem in sorted(set(broken.values())):
+        messages.error(
+            request,
+            _(
+                "Nothing was saved: the review route “%(workflow)s” would no longer review as "
+                "the rules say. %(problem)s"
+            )
+            % {"workflow": name, "problem": problem},
+        )
+    return redirect(refused_url_name, pk)
+
+
+class EditWorkflowView(wagtail_workflows.Edit):
+    def post(self, request, *args, **kwargs):
+        return keeping_routes(
+            request,
+            lambda: super(EditWorkflowView, self).post(request, *args, **kwargs),
+            "wagtailadmin_workflows:edit",
+            self.kwargs["pk"],
+        )
+
+
+def enable_task(request, pk):
+    return keeping_routes(
+        request,
+        lambda: wagtail_workflows.enable_task(request, pk),
+        "wagtailadmin_workflows:edit_task",
+        pk,
+    )

@@ -141,3 +141,61 @@ def test_r19_review_routing_takes_an_equivalent_route(client, people):
     assert response.status_code == 302
     settings.refresh_from_db()
     assert settings.province_workflow == copy
+
+
+# --- Editing a route's workflow or enabling a task keeps the routes as R19 says ------------
+
+
+def edit_route_data(client, route):
+    from tests.html_forms import posted_values
+
+    url = f"/admin/workflows/edit/{route.pk}/"
+    return url, posted_values(client.get(url).content.decode(), url)
+
+
+def test_r19_editing_a_route_cannot_drop_its_province_step(client, people):
+    route = routing().province_workflow
+    province_step = ProvinceApprovalTask.objects.get()
+    client.force_login(people["superuser"])
+    url, data = edit_route_data(client, route)
+    for key, values in list(data.items()):
+        if key.endswith("-task") and values == [str(province_step.pk)]:
+            data[key.removesuffix("task") + "DELETE"] = ["1"]
+    response = client.post(url, data, follow=True)
+    assert "没有保存" in messages_of(response)
+    assert "已更新" not in messages_of(response)
+    assert [type(task.specific) for task in route.tasks] == [
+        ProvinceApprovalTask,
+        type(routing().national_workflow.tasks.get().specific),
+    ]
+    # A Guangdong activity still starts at its province.
+    page = factories.activity(owner=people["submitter"])
+    state = submit(page, people["submitter"])
+    assert isinstance(state.current_task_state.task.specific, ProvinceApprovalTask)
+
+
+def test_r19_editing_a_route_keeps_what_does_not_break_it(client, people):
+    route = routing().province_workflow
+    client.force_login(people["superuser"])
+    url, data = edit_route_data(client, route)
+    data["name"] = ["省级审核 → 全国审核（改名）"]
+    response = client.post(url, data)
+    assert response.status_code == 302
+    route.refresh_from_db()
+    assert route.name == "省级审核 → 全国审核（改名）"
+
+
+def test_r19_enabling_a_spare_step_of_a_route_is_undone(client, people):
+    national_route = routing().national_workflow
+    spare = Task.objects.create(name="备用步骤", active=False)
+    WorkflowTask.objects.create(workflow=national_route, task=spare, sort_order=5)
+    client.force_login(people["superuser"])
+    response = client.post(f"/admin/workflows/tasks/enable/{spare.pk}/", follow=True)
+    assert "没有保存" in messages_of(response)
+    spare.refresh_from_db()
+    assert not spare.active
+    # Outside the routes it is enabled as before.
+    WorkflowTask.objects.filter(task=spare).delete()
+    client.post(f"/admin/workflows/tasks/enable/{spare.pk}/")
+    spare.refresh_from_db()
+    assert spare.active
