@@ -142,13 +142,10 @@ def test_healthz_says_when_background_work_waits_for_the_worker(client, caplog):
 
     from activities.indexing import reindex_activities
     from home.mail import deliver_mail
+    from tests.tasks import PRODUCTION_TASKS
 
-    tasks = {
-        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
-        "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
-    }
     data = {"subject": "s", "body": "b", "from_email": "a@example.cn", "to": ["b@example.cn"]}
-    with override_settings(TASKS=tasks):
+    with override_settings(TASKS=PRODUCTION_TASKS):
         assert client.get("/healthz").json()["tasks"] == "ok"
         deliver_mail.enqueue(data)
         later = deliver_mail.using(run_after=timezone.now() + datetime.timedelta(hours=1))

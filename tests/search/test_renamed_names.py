@@ -5,7 +5,6 @@ one reindexes the activities that name it (activities/indexing.py), through the
 "background" task backend: at once here, by `db_worker` in production."""
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django_tasks.signals import task_enqueued
@@ -14,19 +13,11 @@ from activities.indexing import activities_naming
 from activities.models import ActivityType
 from organizations.models import Organization, Region
 from tests import factories
+from tests.tasks import PRODUCTION_TASKS, run_worker
 
 pytestmark = pytest.mark.django_db
 
 PLAIN = "<p>社区居民一起参加的周末活动。</p>"
-# Production's task backends (config/settings/production.py).
-PRODUCTION_TASKS = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
-    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
-}
-
-
-def run_worker(*options):
-    call_command("db_worker", "--batch", "--backend", "background", "--no-startup-delay", *options)
 
 
 def found(client, word, page):

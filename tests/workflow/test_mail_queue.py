@@ -13,28 +13,19 @@ import time
 import pytest
 from django.core import mail
 from django.core.mail import send_mail
-from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from home.mail import MAX_ATTEMPTS, deliver_mail
 from tests import factories
+from tests.tasks import PRODUCTION_TASKS, run_worker
 
 from .conftest import action_url, current_task_state, submit
 
 pytestmark = pytest.mark.django_db
 
-# Production's task backends (config/settings/production.py).
-QUEUED = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
-    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
-}
 DELIVER = "home.mail.deliver_mail"
-
-
-def run_worker():
-    call_command("db_worker", "--batch", "--backend", "background", "--no-startup-delay")
 
 
 def queued_mails():
@@ -85,7 +76,7 @@ def test_r24_an_approval_does_not_wait_for_a_stuck_mail_server(client, people, s
         "EMAIL_PORT": silent_server.port,
         "EMAIL_TIMEOUT": 1,
     }
-    with override_settings(TASKS=QUEUED, **smtp):
+    with override_settings(TASKS=PRODUCTION_TASKS, **smtp):
         client.force_login(people["guangdong"])
         began = time.monotonic()
         response = client.post(action_url(page, "approve", state), {"comment": ""})
@@ -115,7 +106,7 @@ def test_r24_the_worker_delivers_what_the_request_queued(client, people):
     page = factories.activity(owner=people["submitter"], title="排队发信的活动")
     submit(page, people["submitter"])
     mail.outbox.clear()
-    with override_settings(TASKS=QUEUED):
+    with override_settings(TASKS=PRODUCTION_TASKS):
         client.force_login(people["guangdong"])
         state = current_task_state(page)
         client.post(action_url(page, "approve", state), {"comment": ""})
@@ -129,7 +120,7 @@ def test_r24_the_worker_delivers_what_the_request_queued(client, people):
 
 
 def test_r24_a_rolled_back_action_leaves_no_mail():
-    with override_settings(TASKS=QUEUED):
+    with override_settings(TASKS=PRODUCTION_TASKS):
         with pytest.raises(RuntimeError), transaction.atomic():
             send_mail("主题", "正文", None, ["someone@example.cn"])
             assert queued_mails().count() == 1
@@ -151,7 +142,7 @@ def test_r24_a_queued_mail_keeps_every_part():
         headers={"X-Kepuri": "1"},
     )
     message.attach_alternative("<p>网页</p>", "text/html")
-    with override_settings(TASKS=QUEUED):
+    with override_settings(TASKS=PRODUCTION_TASKS):
         assert message.send() == 1
         run_worker()
     (sent,) = mail.outbox
@@ -189,7 +180,7 @@ def test_r24_the_last_failed_attempt_is_logged_as_an_error(caplog, silent_server
         "EMAIL_TIMEOUT": 1,
     }
     with (
-        override_settings(TASKS=QUEUED, **smtp),
+        override_settings(TASKS=PRODUCTION_TASKS, **smtp),
         caplog.at_level(logging.WARNING, logger="home.mail"),
     ):
         deliver_mail.using(backend="background").enqueue(data, MAX_ATTEMPTS)
@@ -204,7 +195,7 @@ def test_a_delivered_password_reset_link_is_not_kept_in_the_queue(client):
     """The queue is a table, in every backup: once the worker has sent a mail, only its
     subject and recipients stay there, not a reset link usable for days."""
     factories.submitter(email="reset@example.cn")
-    with override_settings(TASKS=QUEUED):
+    with override_settings(TASKS=PRODUCTION_TASKS):
         response = client.post("/admin/password_reset/", {"email": "reset@example.cn"})
         assert response.status_code == 302
         assert mail.outbox == []
