@@ -50,6 +50,8 @@ def as_data(message):
         "alternatives": [
             [str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])
         ],
+        # "html" for a message whose body itself is HTML (EmailMessage.content_subtype).
+        "subtype": message.content_subtype,
     }
 
 
@@ -65,6 +67,7 @@ def from_data(data, connection):
         headers=data["headers"],
         connection=connection,
     )
+    message.content_subtype = data.get("subtype", "plain")
     for content, mimetype in data["alternatives"]:
         message.attach_alternative(content, mimetype)
     return message
