@@ -13,7 +13,13 @@ from home.converters import is_db_id
 from home.views import switch_language
 from search import views as search_views
 from workflow import reports as workflow_reports
-from workflow.views import DisableTaskView, DisableWorkflowView, EditWorkflowView, enable_task
+from workflow.views import (
+    DisableTaskView,
+    DisableWorkflowView,
+    EditTaskView,
+    EditWorkflowView,
+    enable_task,
+)
 
 # A database error outside a view (a middleware saving the session) is an outage: 503.
 handler500 = "config.views.server_error"
@@ -46,6 +52,7 @@ urlpatterns = [
     # ... and their edit and enable views, keeping the routes as R19 says.
     path("admin/workflows/edit/<int:pk>/", require_admin_access(EditWorkflowView.as_view())),
     path("admin/workflows/tasks/enable/<int:pk>/", require_admin_access(enable_task)),
+    path("admin/workflows/tasks/edit/<int:pk>/", require_admin_access(EditTaskView.as_view())),
     path("admin/", include(wagtailadmin_urls)),
     re_path(r"^documents/(\d+)/(.*)$", serve_document),
     path("documents/", include(wagtaildocs_urls)),

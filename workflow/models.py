@@ -22,6 +22,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import AbstractGroupApprovalTask, Page, Revision, TaskState
 
+from accounts import roles
+
 from .publishing import publication_problems
 
 logger = logging.getLogger(__name__)
@@ -408,6 +410,7 @@ class ProvinceApprovalTask(ReviewTask):
     """省级审核: only moderators of the channel organization's province (R20)."""
 
     review_stage = "province"
+    role = roles.PROVINCE_MODERATORS
     default_name = "省级审核"  # workflow/migrations/0002_review_workflows
     label = _("Province review")
 
@@ -440,6 +443,7 @@ class NationalApprovalTask(ReviewTask):
     """全国审核: national moderators (R21)."""
 
     review_stage = "national"
+    role = roles.NATIONAL_MODERATORS
     default_name = "全国审核"
     label = _("National review")
 
@@ -496,7 +500,8 @@ class ReviewRouting(BaseSiteSetting):
             if workflow is None:
                 continue
             # In order; Wagtail skips a disabled task when it runs the workflow.
-            steps = [type(task.specific) for task in workflow.tasks if task.active]
+            tasks = [task.specific for task in workflow.tasks if task.active]
+            steps = [type(task) for task in tasks]
             if not workflow.active:
                 errors[field] = _("This workflow is disabled: choose an enabled one.")
             elif province_step and steps != [ProvinceApprovalTask, NationalApprovalTask]:
@@ -505,6 +510,16 @@ class ReviewRouting(BaseSiteSetting):
                 )
             elif not province_step and steps != [NationalApprovalTask]:
                 errors[field] = _("This route needs the national review step only.")
+            else:
+                # R20, R21: each step is its role's, and only its role's: another group
+                # added to the national step let its members publish.
+                for task in tasks:
+                    groups = {group.name for group in task.groups.all()}
+                    if groups != {task.role}:
+                        errors[field] = _(
+                            "The step “%(step)s” must be reviewed by the group “%(group)s” alone."
+                        ) % {"step": task.name, "group": task.role}
+                        break
         return errors
 
 

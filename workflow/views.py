@@ -377,6 +377,16 @@ class EditWorkflowView(wagtail_workflows.Edit):
         )
 
 
+class EditTaskView(wagtail_workflows.EditTask):
+    def post(self, request, *args, **kwargs):
+        return keeping_routes(
+            request,
+            lambda: super(EditTaskView, self).post(request, *args, **kwargs),
+            "wagtailadmin_workflows:edit_task",
+            self.kwargs["pk"],
+        )
+
+
 def enable_task(request, pk):
     return keeping_routes(
         request,

@@ -199,3 +199,51 @@ def test_r19_enabling_a_spare_step_of_a_route_is_undone(client, people):
     client.post(f"/admin/workflows/tasks/enable/{spare.pk}/")
     spare.refresh_from_db()
     assert spare.active
+
+
+def edit_task_data(client, task):
+    from tests.html_forms import posted_values
+
+    url = f"/admin/workflows/tasks/edit/{task.pk}/"
+    return url, posted_values(client.get(url).content.decode(), url)
+
+
+def test_r21_the_national_step_stays_the_national_moderators_alone(client, people):
+    """Another group added to the national step let its members publish: a misclick in
+    Settings → Workflows → Tasks opened national approval to every submitter."""
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+    from workflow.models import NationalApprovalTask
+
+    step = NationalApprovalTask.objects.get()
+    client.force_login(people["superuser"])
+    url, data = edit_task_data(client, step)
+    submitters = Group.objects.get(name=roles.SUBMITTERS)
+    data["groups"] = [*data.get("groups", []), str(submitters.pk)]
+    response = client.post(url, data, follow=True)
+    assert "没有保存" in messages_of(response)
+    assert "全国管理员" in messages_of(response)
+    assert set(step.groups.values_list("name", flat=True)) == {roles.NATIONAL_MODERATORS}
+
+    # Saved as it is, the step is saved as before (to Wagtail's task list, not refused).
+    url, data = edit_task_data(client, step)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert response["Location"] != url
+
+
+def test_r20_review_routing_refuses_a_province_step_of_another_group(client, people):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    settings = routing()
+    ProvinceApprovalTask.objects.get().groups.set(
+        Group.objects.filter(name=roles.NATIONAL_MODERATORS)
+    )
+    client.force_login(people["superuser"])
+    errors = form_errors(
+        post_routing(client, settings.province_workflow, settings.national_workflow)
+    )
+    assert "省级管理员" in errors["province_workflow"]
