@@ -367,24 +367,26 @@ def keeping_routes(request, respond, refused_url_name, pk):
     return redirect(refused_url_name, pk)
 
 
-class EditWorkflowView(wagtail_workflows.Edit):
+class _SavesKeepingRoutes:
+    """A Wagtail edit view whose save keeps the routes sound (keeping_routes)."""
+
+    refused_url_name = ""
+
     def post(self, request, *args, **kwargs):
         return keeping_routes(
             request,
-            lambda: super(EditWorkflowView, self).post(request, *args, **kwargs),
-            "wagtailadmin_workflows:edit",
+            lambda: super(_SavesKeepingRoutes, self).post(request, *args, **kwargs),
+            self.refused_url_name,
             self.kwargs["pk"],
         )
 
 
-class EditTaskView(wagtail_workflows.EditTask):
-    def post(self, request, *args, **kwargs):
-        return keeping_routes(
-            request,
-            lambda: super(EditTaskView, self).post(request, *args, **kwargs),
-            "wagtailadmin_workflows:edit_task",
-            self.kwargs["pk"],
-        )
+class EditWorkflowView(_SavesKeepingRoutes, wagtail_workflows.Edit):
+    refused_url_name = "wagtailadmin_workflows:edit"
+
+
+class EditTaskView(_SavesKeepingRoutes, wagtail_workflows.EditTask):
+    refused_url_name = "wagtailadmin_workflows:edit_task"
 
 
 def enable_task(request, pk):
