@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -26,7 +27,11 @@ def moderated_provinces(users):
     """The provinces whose province review step `users` (a queryset) act on, as
     ProvinceApprovalTask decides: active, in one of the step's groups, with that province.
     Read before a change, to learn after it which provinces it may have left uncovered."""
-    groups = _province_steps().values("groups")
+    from workflow.models import ProvinceApprovalTask
+
+    groups = Group.objects.filter(
+        name=ProvinceApprovalTask.role, pk__in=_province_steps().values("groups")
+    )
     return set(
         users.filter(is_active=True, province__isnull=False, groups__in=groups).values_list(
             "province_id", flat=True
@@ -49,7 +54,7 @@ def unattended_provinces(province_ids):
         uncovered = [
             step
             for step in _province_steps()
-            if not users.filter(groups__in=step.groups.all(), province=province).exists()
+            if not users.filter(groups__in=step.reviewer_groups(), province=province).exists()
         ]
         if not uncovered:
             continue

@@ -11,6 +11,12 @@ POSTER_MAX_BYTES = 10 * 1024 * 1024
 POSTER_FORMATS = frozenset({"jpeg", "jpg", "png", "webp"})
 # The guide advises submitting at least a week before the activity.
 SHORT_NOTICE = datetime.timedelta(days=7)
+# Said after saving (ActivityPage.get_warnings) and while the start is typed (the editor's
+# short-notice script, activities/wagtail_hooks.py).
+SHORT_NOTICE_WARNING = _(
+    "The activity starts in less than 7 days; review may not finish in time. "
+    "The guide advises submitting at least a week ahead."
+)
 # What "newest first" sorts activities never published on (ActivityPage.newest_key):
 # before every real date.
 NEVER_PUBLISHED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)

@@ -31,8 +31,6 @@ _NAMED_BY = {
     "organizations.region": ("province", "city", "county"),
     "activities.activitytype": ("activity_type",),
 }
-# What each model contributes to the indexed text (search_text uses str() of each).
-_INDEXED_FIELDS = ("name",)
 
 
 def activities_naming(label, pk):
@@ -82,19 +80,18 @@ def reindex_activities(ids):
 
 
 def _remember_indexed_values(sender, instance, raw=False, **kwargs):
-    instance._indexed_values_before = None
+    # What each of these models gives the indexed text: its name (search_text uses str()).
+    instance._indexed_name_before = None
     if raw or instance.pk is None:
         return
-    instance._indexed_values_before = (
-        sender._default_manager.filter(pk=instance.pk).values_list(*_INDEXED_FIELDS).first()
+    instance._indexed_name_before = (
+        sender._default_manager.filter(pk=instance.pk).values_list("name", flat=True).first()
     )
 
 
 def _reindex_if_renamed(sender, instance, created=False, raw=False, **kwargs):
-    before = getattr(instance, "_indexed_values_before", None)
-    if raw or created or before is None:
-        return
-    if before == tuple(getattr(instance, field) for field in _INDEXED_FIELDS):
+    before = getattr(instance, "_indexed_name_before", None)
+    if raw or created or before is None or before == instance.name:
         return
     label, pk = sender._meta.label_lower, instance.pk
     # After the commit: a queued task must not outrun the rename it reindexes, and a

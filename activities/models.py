@@ -62,6 +62,7 @@ from .constants import (
     SEARCH_DATES,
     SEARCH_FILTERS,
     SHORT_NOTICE,
+    SHORT_NOTICE_WARNING,
     SIMILAR_NAME_RATIO,
     TITLE_MAX_LENGTH,
     newest_rank,
@@ -988,12 +989,7 @@ class ActivityPage(FastRoutingMixin, Page):
         moment = moment or timezone.now()
         warnings = []
         if self.start_at and moment < self.start_at < moment + SHORT_NOTICE:
-            warnings.append(
-                _(
-                    "The activity starts in less than 7 days; review may not finish in time. "
-                    "The guide advises submitting at least a week ahead."
-                )
-            )
+            warnings.append(SHORT_NOTICE_WARNING)
         similar = self.similar_named_activities()
         # Other units' drafts and activities under review are named to nobody else (R2):
         # only counted.

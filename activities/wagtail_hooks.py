@@ -6,7 +6,6 @@ from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -17,7 +16,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.roles import is_submitter_only
 
-from .constants import SHORT_NOTICE
+from .constants import SHORT_NOTICE, SHORT_NOTICE_WARNING
 from .models import ActivityPage, ActivityType, JointActionCategory, SpecialActionCategory
 from .page_admin import ActivityPageViewSet
 from .permissions import activities_in_sight, sees_page_types_report
@@ -180,17 +179,13 @@ def short_notice_live_warning():
     The hook has no request or page: it runs in every editor (pages, snippets) and the
     script acts only where the activity's start_at is. Its message, threshold, time zone and
     the server's clock come as data attributes (CSP: no inline script; no Chinese in JS).
-    The msgid is the one of ActivityPage.get_warnings, so it shares its translation."""
-    message = gettext(
-        "The activity starts in less than 7 days; review may not finish in time. "
-        "The guide advises submitting at least a week ahead."
-    )
+    The message is ActivityPage.get_warnings' own."""
     return format_html(
         '<script src="{}" data-short-notice-days="{}" data-short-notice-message="{}" '
         'data-time-zone="{}" data-utc-offset="{}" data-now="{}"></script>',
         static("activities/js/short-notice.js"),
         f"{SHORT_NOTICE / datetime.timedelta(days=1):g}",
-        message,
+        SHORT_NOTICE_WARNING,
         # The admin shows and reads dates in the current zone (WAGTAIL_USER_TIME_ZONES
         # pins it to TIME_ZONE); the offset is the fallback where Intl lacks the zone.
         timezone.get_current_timezone_name(),

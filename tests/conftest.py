@@ -67,10 +67,11 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _mail_through_the_queue(settings):
-    """Django's test set-up makes EMAIL_BACKEND the in-memory outbox; put the site's queue
-    (home/mail.py) back in front of it, so every mail a test reads went through the queue.
-    The background task backend runs at once here: the outbox has it before the request
-    returns, as before."""
+    """Django's test set-up makes EMAIL_BACKEND the in-memory outbox; put the site's backend
+    (home/mail.py) back in front of it. The background task backend runs at once here, so
+    each mail is sent at once after the queue's round trip (as JSON and back): every mail a
+    test reads has survived it, and the outbox has it before the request returns.
+    tests/workflow/test_mail_queue.py drives the queue itself."""
     settings.EMAIL_BACKEND = "home.mail.QueuedEmailBackend"
     settings.EMAIL_TRANSPORT = "django.core.mail.backends.locmem.EmailBackend"
 

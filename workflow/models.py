@@ -101,16 +101,32 @@ class NotPublishable(ReviewRefused):
 
 
 class ReviewTask(AbstractGroupApprovalTask):
-    """What both stages share: members of the task's groups act, superusers may act, and
-    nobody approves an activity they submitted or last edited."""
+    """What both stages share: members of the step's role group act, superusers may act,
+    and nobody approves an activity they submitted or last edited."""
 
     review_stage = None
     default_name = label = None
+    # The role group whose members review this step (accounts.roles).
+    role = None
 
     class Meta:
         abstract = True
 
     # --- who ---------------------------------------------------------------------------
+
+    def reviewer_groups(self):
+        """The step's groups whose members review it: its role's alone (R20, R21). Another
+        group added to the step in Settings → Workflows grants nothing; it let its members
+        (every submitter, say) approve and publish."""
+        return self.groups.filter(name=self.role)
+
+    def _user_in_groups(self, user):
+        # Wagtail's membership check (every action, lock and inbox goes through it), on the
+        # reviewer groups; kept per user and step for the request, as Wagtail keeps its own.
+        checks = user.__dict__.setdefault("_review_task_checks", {})
+        if self.pk not in checks:
+            checks[self.pk] = self.reviewer_groups().filter(id__in=user.groups.all()).exists()
+        return checks[self.pk]
 
     def stage_allows(self, page, user):
         return True
@@ -284,7 +300,7 @@ class ReviewTask(AbstractGroupApprovalTask):
 
     def users_to_notify(self, page):
         """Exactly the people who can act on this step for this activity (R24)."""
-        users = get_user_model().objects.filter(is_active=True, groups__in=self.groups.all())
+        users = get_user_model().objects.filter(is_active=True, groups__in=self.reviewer_groups())
         return self.filter_notified(users, page).distinct()
 
     def filter_notified(self, users, page):
@@ -511,8 +527,8 @@ class ReviewRouting(BaseSiteSetting):
             elif not province_step and steps != [NationalApprovalTask]:
                 errors[field] = _("This route needs the national review step only.")
             else:
-                # R20, R21: each step is its role's, and only its role's: another group
-                # added to the national step let its members publish.
+                # Another group on a step grants nothing (ReviewTask.reviewer_groups), but
+                # the admin should not show it as reviewing, nor a step without its role.
                 for task in tasks:
                     groups = {group.name for group in task.groups.all()}
                     if groups != {task.role}:

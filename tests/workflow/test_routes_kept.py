@@ -247,3 +247,33 @@ def test_r20_review_routing_refuses_a_province_step_of_another_group(client, peo
         post_routing(client, settings.province_workflow, settings.national_workflow)
     )
     assert "省级管理员" in errors["province_workflow"]
+
+
+def test_r21_another_group_on_the_national_step_grants_nothing(client, people):
+    """Whatever way a group reaches the step (the shell, an import, the admin before its
+    guard), only national moderators review it (ReviewTask.reviewer_groups)."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import TaskState
+
+    from accounts import roles
+    from workflow.models import NationalApprovalTask
+
+    from .conftest import action_url, current_task_state
+
+    step = NationalApprovalTask.objects.get()
+    step.groups.add(Group.objects.get(name=roles.SUBMITTERS))
+    page = factories.activity(owner=people["submitter"])
+    submit(page, people["submitter"])
+    state = current_task_state(page)
+    state.task.specific.on_action(state, people["guangdong"], "approve")
+    state = current_task_state(page)
+    assert isinstance(state.task.specific, NationalApprovalTask)
+
+    other = factories.submitter(real_name="另一位提交人")
+    assert not state.task.specific.user_can_approve(page, other)
+    assert other not in state.task.specific.users_to_notify(page)
+    assert not TaskState.objects.reviewable_by(other).exists()
+    client.force_login(other)
+    client.post(action_url(page, "approve", state), {"comment": ""})
+    assert current_task_state(page).pk == state.pk
+    assert people["national"] in state.task.specific.users_to_notify(page)
