@@ -62,6 +62,15 @@ class SortChoices:
     RELEVANCE = "relevance"
 
 
+# Online and offline each include the activities held both ways (Mode.attendable), and say so.
+MODE_FILTER_CHOICES = [
+    ("", _("Any")),
+    (ActivityPage.Mode.ONLINE, _("Online (including online and offline)")),
+    (ActivityPage.Mode.OFFLINE, _("Offline (including online and offline)")),
+    (ActivityPage.Mode.BOTH, ActivityPage.Mode.BOTH.label),
+]
+
+
 class ActivityFilterForm(forms.Form):
     """Bad values are not errors for visitors: an invalid field is simply not applied."""
 
@@ -70,9 +79,7 @@ class ActivityFilterForm(forms.Form):
     q = forms.CharField(label=_("Keywords"), required=False, strip=True)
     province = forms.ChoiceField(label=_("Province"), required=False)
     type = forms.ChoiceField(label=_("Activity type"), required=False)
-    mode = forms.ChoiceField(
-        label=_("Mode"), required=False, choices=[("", _("Any")), *ActivityPage.Mode.choices]
-    )
+    mode = forms.ChoiceField(label=_("Mode"), required=False, choices=MODE_FILTER_CHOICES)
     state = forms.ChoiceField(
         label=_("Activity state"), required=False, choices=[("", _("Any")), *ActivityState.choices]
     )
@@ -256,7 +263,7 @@ def apply_filters(queryset, values, moment=None):
     if "type" in values:
         queryset = queryset.filter(activity_type_id=values["type"])
     if "mode" in values:
-        queryset = queryset.filter(mode=values["mode"])
+        queryset = queryset.filter(mode__in=ActivityPage.Mode.attendable(values["mode"]))
     if "channel" in values:
         queryset = queryset.filter(channel_category=values["channel"])
     if values.get("youth"):
@@ -763,13 +770,19 @@ def kept_search_ids(identity, find, timed, moment=None):
 def narrowing(values, moment):
     """Groups of filter words such that every activity these filters keep has at least one
     word of each group beside its title (search/filters.py)."""
-    from search.filters import filter_words, months_touching
+    from search.filters import filter_word, filter_words, months_touching
 
     zone = ZoneInfo(settings.TIME_ZONE)
     groups = [
         [word]
-        for word in filter_words({name: values[name] for name in SEARCH_FILTERS if name in values})
+        for word in filter_words(
+            {name: values[name] for name in SEARCH_FILTERS if name in values and name != "mode"}
+        )
     ]
+    if "mode" in values:
+        groups.append(
+            [filter_word("mode", mode) for mode in ActivityPage.Mode.attendable(values["mode"])]
+        )
     state = values.get("state")
     if state == ActivityState.ONGOING:
         groups.append(months_touching(moment, moment, zone))
@@ -946,7 +959,7 @@ def chips(values, params, form=None):
             form.fields["province"].choices if form else province_choices(localized=True)
         ),
         "type": dict(form.fields["type"].choices if form else type_choices(localized=True)),
-        "mode": dict(ActivityPage.Mode.choices),
+        "mode": dict(MODE_FILTER_CHOICES),
         "state": dict(ActivityState.choices),
         "channel": dict(Organization.Category.choices),
     }

@@ -293,6 +293,12 @@ class ActivityPage(FastRoutingMixin, Page):
         OFFLINE = "offline", _("Offline")
         BOTH = "both", _("Online and offline")
 
+        @classmethod
+        def attendable(cls, mode):
+            """The modes of the activities a visitor can attend in `mode`: one held both
+            online and offline is attended online as well as in person."""
+            return [mode] if mode == cls.BOTH else [mode, cls.BOTH]
+
     # Basic information (基本信息)
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
     activity_type = models.ForeignKey(

@@ -89,7 +89,7 @@ def test_r34_the_listing_names_provinces_and_types_in_the_visitors_language(clie
     assert f'<option value="{lecture().pk}" selected>科普讲座</option>' in html
     assert '<p class="activity-card__meta">广东省 · 广州市 · 科普讲座</p>' in html
     assert ">广东省 <span aria-hidden" in html  # the filters' chips
-    assert ">线下 <span aria-hidden" in html
+    assert ">线下（含线上线下） <span aria-hidden" in html
     assert "Guangdong" not in html and "Science lecture" not in html
 
     english(client)
@@ -103,7 +103,7 @@ def test_r34_the_listing_names_provinces_and_types_in_the_visitors_language(clie
     ) in html
     assert ">Guangdong <span aria-hidden" in html
     assert ">Science lecture <span aria-hidden" in html
-    assert ">Offline <span aria-hidden" in html
+    assert ">Offline (including online and offline) <span aria-hidden" in html
     assert not shows(html, "广东省") and "科普讲座" not in html
     # Search results are the same listing.
     assert "Guangdong · " in get(client, "/search/", q="机器人")

@@ -97,7 +97,16 @@ def test_only_approved_live_activities_are_public(client, owner, image, catalogu
         ),  # noqa: E501
         ({"province": "440000"}, {"广州机器人讲座", "深圳海洋展览"}),
         ({"type": "LECTURE"}, {"广州机器人讲座", "北京天文讲座"}),
-        ({"mode": "online"}, {"北京天文讲座"}),
+        # An activity held both ways is attended online and in person alike (R28).
+        ({"mode": "online"}, {"北京天文讲座", "深圳海洋展览"}),
+        (
+            {"mode": "offline"},
+            {"广州机器人讲座", "深圳海洋展览", "上海化学展览", "北京进行中的展览"},
+        ),
+        ({"mode": "both"}, {"深圳海洋展览"}),
+        ({"q": "展览", "mode": "online"}, {"深圳海洋展览"}),
+        ({"q": "海洋", "mode": "offline"}, {"深圳海洋展览"}),
+        ({"q": "天文", "mode": "offline"}, set()),
         ({"state": "upcoming"}, {"广州机器人讲座", "深圳海洋展览", "北京天文讲座"}),
         ({"state": "ongoing"}, {"北京进行中的展览"}),
         ({"state": "ended"}, {"上海化学展览"}),
