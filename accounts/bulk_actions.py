@@ -3,15 +3,14 @@ only a superuser acts on a superuser, and a province moderator has a province (R
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction, RoleForm
 from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulkAction
 from wagtail.users.views.users import UserFilterSet
 
 from . import roles
+from .models import activities_owned, owner_kept_message
 from .user_search import matching_users
 
 
@@ -58,31 +57,6 @@ class ProvinceCoverageMixin:
         if getattr(self, "provinces_before", None):
             warn_unattended_provinces(self.request, self.provinces_before)
         return response
-
-
-def activities_owned(user_ids):
-    """{user id: number of activities they own} for those of `user_ids` who own any."""
-    from activities.models import ActivityPage
-
-    return dict(
-        ActivityPage.objects.filter(owner__in=user_ids)
-        .order_by()
-        .values("owner")
-        .annotate(count=Count("pk"))
-        .values_list("owner", "count")
-    )
-
-
-def owner_kept_message(user, count):
-    return ngettext(
-        "%(name)s owns %(count)d activity and cannot be deleted: without its owner nobody "
-        "would receive its review mails or correct it when it is sent back. Deactivate the "
-        "account instead; it keeps its activity.",
-        "%(name)s owns %(count)d activities and cannot be deleted: without their owner "
-        "nobody would receive their review mails or correct them when they are sent back. "
-        "Deactivate the account instead; it keeps its activities.",
-        count,
-    ) % {"name": user, "count": count}
 
 
 class AccountDeleteBulkAction(ProvinceCoverageMixin, AccountBulkActionMixin, DeleteBulkAction):

@@ -1,11 +1,36 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .validators import normalize_mobile, validate_mainland_mobile, validate_real_name
 
 
-class UserManager(BaseUserManager):
+def refuse_owners_of_activities(user_ids):
+    """Page.owner is SET_NULL, so deleting an owner by any path (a script, the shell, a
+    future view) would leave their activities with nobody to mail or to correct them. The
+    user admin refuses first, with this message (wagtail_hooks, bulk_actions). Raised
+    before anything is deleted, like Django's PROTECT, so a caller's transaction stays
+    usable."""
+    owned = activities_owned(user_ids)
+    if owned:
+        from activities.models import ActivityPage
+
+        user = User.objects.get(pk=next(iter(owned)))
+        raise models.ProtectedError(
+            str(owner_kept_message(user, owned[user.pk])),
+            set(ActivityPage.objects.filter(owner__in=owned)),
+        )
+
+
+class UserQuerySet(models.QuerySet):
+    def delete(self):
+        refuse_owners_of_activities(list(self.values_list("pk", flat=True)))
+        return super().delete()
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, phone, password, **extra_fields):
@@ -95,6 +120,10 @@ class User(AbstractUser):
         if password_changed:
             self.forget_failed_logins()
 
+    def delete(self, *args, **kwargs):
+        refuse_owners_of_activities([self.pk])
+        return super().delete(*args, **kwargs)
+
     def forget_failed_logins(self):
         from axes.models import AccessAttempt
 
@@ -114,3 +143,28 @@ class User(AbstractUser):
     def first_name(self):
         # Wagtail's sidebar greets users by first_name; ours have one real name.
         return self.real_name
+
+
+def activities_owned(user_ids):
+    """{user id: number of activities they own} for those of `user_ids` who own any."""
+    from activities.models import ActivityPage
+
+    return dict(
+        ActivityPage.objects.filter(owner__in=user_ids)
+        .order_by()
+        .values("owner")
+        .annotate(count=Count("pk"))
+        .values_list("owner", "count")
+    )
+
+
+def owner_kept_message(user, count):
+    return ngettext(
+        "%(name)s owns %(count)d activity and cannot be deleted: without its owner nobody "
+        "would receive its review mails or correct it when it is sent back. Deactivate the "
+        "account instead; it keeps its activity.",
+        "%(name)s owns %(count)d activities and cannot be deleted: without their owner "
+        "nobody would receive their review mails or correct them when they are sent back. "
+        "Deactivate the account instead; it keeps its activities.",
+        count,
+    ) % {"name": user, "count": count}

@@ -8,8 +8,9 @@ from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
 from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from wagtail.permissions import policy_registry
 
-from .bulk_actions import ACTIONS, activities_owned, owner_kept_message
+from .bulk_actions import ACTIONS
 from .lockout_admin import can_manage_lockouts, lockouts_view
+from .models import activities_owned, owner_kept_message
 
 
 @hooks.register("register_admin_urls")

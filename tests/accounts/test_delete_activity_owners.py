@@ -6,10 +6,10 @@ which stays possible and keeps the activities with the account."""
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db.models import ProtectedError
 from django.utils.translation import override
 
-from accounts.bulk_actions import owner_kept_message
-from accounts.models import User
+from accounts.models import User, owner_kept_message
 from activities.models import ActivityPage
 from tests import factories
 
@@ -105,3 +105,18 @@ def test_the_bulk_delete_deletes_the_others_and_keeps_the_owner(admin_client, ow
 def test_select_all_in_the_listing_keeps_owners_too(admin_client, owner):
     admin_client.post(BULK.format(action="delete", ids="id=all&q=陈晓"))
     assert User.objects.filter(pk=owner.pk).exists()
+
+
+def test_an_owner_is_not_deleted_by_any_path_outside_the_admin(owner):
+    """The rule is the model's: a script, the shell or a queryset delete fails too, with the
+    same reason, and deletes nothing (neither the owner nor anyone deleted alongside)."""
+    bystander = factories.submitter(real_name="李明")
+    with pytest.raises(ProtectedError) as refused:
+        owner.delete()
+    assert "2" in str(refused.value) and str(owner) in str(refused.value)
+    with pytest.raises(ProtectedError):
+        User.objects.filter(pk__in=[bystander.pk, owner.pk]).delete()
+    assert User.objects.filter(pk__in=[bystander.pk, owner.pk]).count() == 2
+    assert ActivityPage.objects.filter(owner=owner).count() == 2
+    bystander.delete()
+    assert not User.objects.filter(pk=bystander.pk).exists()
