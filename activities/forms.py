@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -76,8 +78,16 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
     what only the form knows before saving (ticked categories, inline rows) and runs the
     submission rules when the submitter presses "submit"."""
 
+    creation_token = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput
+    )
+
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(without_impossible_ids(data), *args, **kwargs)
+        if self.instance.pk:
+            del self.fields["creation_token"]
+        else:
+            self.fields["creation_token"].initial = uuid.uuid4().hex
         title = self.fields["title"]
         title.max_length = TITLE_MAX_LENGTH
         # No maxlength on the box: a browser cuts a pasted 57-character name to its first
@@ -206,6 +216,19 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         for name in RELATION_FORMSETS:
             counts[name] = self._filled_rows(self.formsets.get(name))
         self.instance._pending_relation_counts = counts
+        if "creation_token" in self.fields:
+            created = self._already_created()
+            if created is not None:
+                self.add_error(
+                    None,
+                    _(
+                        "This form already created the activity “%(title)s” (it was sent "
+                        "twice, or from another tab). Open it from My activities to go on "
+                        "editing; to add another activity, start a new one."
+                    )
+                    % {"title": created.title},
+                )
+            self.instance.creation_token = cleaned.get("creation_token") or ""
         rerouting = self.instance.pk and ROUTING_FIELDS & set(self.changed_data)
         if rerouting and self.instance.workflow_in_progress:
             self.add_error(
@@ -231,6 +254,20 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         # end: the model would compare the stored start, the new one being left out).
         self.instance._invalid_fields = set(self.errors)
         return cleaned
+
+    def _already_created(self):
+        """The activity this very form created already, if any: the form is then kept as
+        typed with a message naming it, instead of creating a second activity (a second
+        tab, the back button after creating, a request retried after a timeout)."""
+        token = self.cleaned_data.get("creation_token")
+        if not token or self.for_user is None:
+            return None
+        return (
+            type(self.instance)
+            .objects.filter(owner=self.for_user.pk, creation_token=token)
+            .only("title")
+            .first()
+        )
 
     def clean_details(self):
         """Empty paragraphs (Enter pressed in an empty editor), spaces or full-width spaces

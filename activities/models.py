@@ -472,6 +472,10 @@ class ActivityPage(FastRoutingMixin, Page):
     )
 
     name_key = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    # The new-activity form's one-time token (ActivityPageForm): the same form posted twice
+    # (a second tab, the back button, a retried request) creates one activity, not two.
+    # db_default: the bulk seeder's column lists leave it out.
+    creation_token = models.CharField(max_length=32, editable=False, default="", db_default="")
     # What "newest first" sorts on: Wagtail's first_published_at, copied to this table (or
     # NEVER_PUBLISHED). With a filter on this table (province, type) the listing then reads
     # one index in order, instead of walking the page table's dates and joining each row to
@@ -626,6 +630,7 @@ class ActivityPage(FastRoutingMixin, Page):
     parent_page_types = ["activities.ActivityIndexPage"]
     subpage_types = []
     base_form_class = ActivityPageForm
+    exclude_fields_in_copy = ["creation_token"]
     copy_form_class = ActivityCopyForm
 
     class Meta:
