@@ -9,13 +9,14 @@ database connection) with 1,000,000 activities. Any submitter can open these rep
 (Wagtail asks for add, change or publish permission). Here each state looks up its own
 page by primary key: an index probe per state.
 
-Their exports, and those of Reports > Site history, write cells as `SafeExportMixin` says."""
+Their exports, and those of every other report with an export (Site history, Locked pages,
+Aging pages), write cells as `SafeExportMixin` says."""
 
 import datetime
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from wagtail.admin.views.reports import audit_logging, workflows
+from wagtail.admin.views.reports import aging_pages, audit_logging, locked_pages, workflows
 from wagtail.models import Page, TaskState, WorkflowState
 from wagtail.permissions import policy_registry
 
@@ -90,6 +91,14 @@ class SiteHistoryReportView(SafeExportMixin, audit_logging.LogEntriesView):
     """Reports > Site history, Wagtail's own (rows, filters, access) but for its export."""
 
 
+class LockedPagesReportView(SafeExportMixin, locked_pages.LockedPagesView):
+    """Reports > Locked pages: a submitter's title, exported when a moderator locks it."""
+
+
+class AgingPagesReportView(SafeExportMixin, aging_pages.AgingPagesView):
+    """Reports > Aging pages: every live activity's title."""
+
+
 def urlpatterns():
     """Mounted ahead of Wagtail's admin URLs (config/urls.py) under the same paths, so
     Wagtail's menu, links and URL names lead here; the admin access check as Wagtail's."""
@@ -103,5 +112,9 @@ def urlpatterns():
         ("workflow_tasks/results/", WorkflowTasksReportView.as_view(results_only=True)),
         ("site-history/", SiteHistoryReportView.as_view()),
         ("site-history/results/", SiteHistoryReportView.as_view(results_only=True)),
+        ("locked/", LockedPagesReportView.as_view()),
+        ("locked/results/", LockedPagesReportView.as_view(results_only=True)),
+        ("aging-pages/", AgingPagesReportView.as_view()),
+        ("aging-pages/results/", AgingPagesReportView.as_view(results_only=True)),
     ]
     return [path(f"admin/reports/{route}", require_admin_access(view)) for route, view in views]

@@ -107,3 +107,52 @@ def test_r25_the_site_history_report_is_ours_and_still_lists(national_client, su
         assert response.status_code == 200
         assert "wagtailadmin_reports" not in response.resolver_match.namespaces
         assert TITLE in response.content.decode().replace("&quot;", '"')
+
+
+# Reports whose rows are live or locked pages rather than reviews.
+PAGE_REPORTS = ["/admin/reports/locked/", "/admin/reports/aging-pages/"]
+
+
+@pytest.fixture
+def locked_live(people):
+    """A live activity with a formula-like title, locked by the national moderator."""
+    page = factories.activity(owner=people["submitter"], title=TITLE, publish=True)
+    page.locked, page.locked_by = True, people["national"]
+    page.locked_at = page.last_published_at
+    page.save(update_fields=["locked", "locked_by", "locked_at"])
+    return page
+
+
+@pytest.mark.parametrize("path", PAGE_REPORTS)
+def test_r32_locked_and_aging_page_exports_write_formula_like_titles_as_text(
+    national_client, locked_live, path
+):
+    """Found by an attacker's review: a submitter's title starting with = ran as a formula
+    in the Locked pages and Aging pages exports of the moderators who opened them."""
+    rows = csv_rows(national_client, path)
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'" + TITLE in cells
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+
+
+def test_every_exporting_report_writes_cells_safely():
+    """The rule, not the examples: every view mounted under Reports that can export is one
+    of ours with SafeExportMixin, so a report Wagtail adds later is noticed here."""
+    from django.urls import resolve
+    from wagtail.admin.urls.reports import urlpatterns
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    from workflow.reports import SafeExportMixin
+
+    checked = []
+    for pattern in urlpatterns:
+        func = resolve(f"/admin/reports/{pattern.pattern}").func
+        while not hasattr(func, "view_class"):  # inside require_admin_access
+            func = next(
+                cell.cell_contents for cell in func.__closure__ if callable(cell.cell_contents)
+            )
+        view = func.view_class
+        if issubclass(view, SpreadsheetExportMixin) and view.list_export:
+            assert issubclass(view, SafeExportMixin), pattern.pattern
+            checked.append(str(pattern.pattern))
+    assert "locked/" in checked and "aging-pages/" in checked and "workflow/" in checked
