@@ -1,3 +1,4 @@
+import hashlib
 import ipaddress
 import logging
 
@@ -65,23 +66,60 @@ def client_network(address):
     return str(ip)
 
 
+def count_attempt(key, window):
+    """This attempt's number among those counted under `key` in the last `window` seconds,
+    or None when the shared cache does not answer (django-redis answers None, ignoring
+    the error): the caller then lets it through, with only the limit off until the cache
+    is back."""
+    cache.add(key, 0, window)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        attempts = 1
+    if attempts is None:
+        logger.warning("attempt limit %s: the cache did not answer", key.split(":")[0])
+    return attempts
+
+
 def registration_throttled(request):
     """Counts this client's registration attempts in the last hour. The form says whether a
     number is registered, as it must for a person typing theirs; the limit keeps that from
     becoming a way to list who has an account (R1)."""
     key = f"registration-attempts:{client_network(client_ip(request))}"
-    cache.add(key, 0, REGISTRATION_WINDOW_SECONDS)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, REGISTRATION_WINDOW_SECONDS)
-        attempts = 1
-    if attempts is None:
-        # The shared cache is down (django-redis answers None, ignoring the error): people
-        # can still register; only the limit is off until it is back.
-        logger.warning("registration limit: the cache did not answer")
-        return False
-    return attempts > settings.REGISTRATION_ATTEMPTS_PER_HOUR
+    attempts = count_attempt(key, REGISTRATION_WINDOW_SECONDS)
+    return attempts is not None and attempts > settings.REGISTRATION_ATTEMPTS_PER_HOUR
+
+
+def password_reset_throttled(request, email):
+    """Whether this reset request is over a limit: per client network (one client asking
+    for many addresses) and per address (many clients mailing one inbox). Over either,
+    nothing is sent: an anonymous form must not let anyone bury an inbox in mail or spoil
+    the sender's reputation with the mail provider."""
+    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    by_client = count_attempt(
+        f"password-reset-client:{client_network(client_ip(request))}",
+        REGISTRATION_WINDOW_SECONDS,
+    )
+    by_address = count_attempt(f"password-reset-address:{address}", REGISTRATION_WINDOW_SECONDS)
+    return (by_client or 0) > settings.PASSWORD_RESET_REQUESTS_PER_HOUR or (
+        by_address or 0
+    ) > settings.PASSWORD_RESET_MAILS_PER_ADDRESS_PER_HOUR
+
+
+class PasswordResetView(wagtail_account.PasswordResetView):
+    """Wagtail's reset by e-mail, with limits (password_reset_throttled). Over a limit the
+    answer is the usual "done" page, as for an unknown address: it says nothing about
+    accounts or limits to whoever is trying."""
+
+    def form_valid(self, form):
+        if password_reset_throttled(self.request, form.cleaned_data["email"]):
+            logger.warning(
+                "password reset not sent: over the limit for %s",
+                client_network(client_ip(self.request)),
+            )
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 def register(request):

@@ -8,7 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.documents.views.serve import serve as wagtail_serve_document
 
 from accounts import urls as accounts_urls
-from accounts.views import AccountView, AdminLogoutView
+from accounts.views import AccountView, AdminLogoutView, PasswordResetView
 from home.converters import is_db_id
 from home.views import switch_language
 from search import views as search_views
@@ -41,6 +41,11 @@ urlpatterns = [
         name="wagtailadmin_account",
     ),
     path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
+    path(
+        "admin/password_reset/",
+        PasswordResetView.as_view(),
+        name="wagtailadmin_password_reset",
+    ),
     # Wagtail's workflow reports, with a query that answers at a million activities.
     *workflow_reports.urlpatterns(),
     # Wagtail's own disable views, refusing what review routing uses (R19) ...

@@ -255,6 +255,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Registration attempts per client address and hour (accounts.views.register).
 REGISTRATION_ATTEMPTS_PER_HOUR = int(os.environ.get("REGISTRATION_ATTEMPTS_PER_HOUR", "20"))
+# Password reset by e-mail (accounts.views.PasswordResetView): requests per client network
+# and mails per address in an hour.
+PASSWORD_RESET_REQUESTS_PER_HOUR = int(os.environ.get("PASSWORD_RESET_REQUESTS_PER_HOUR", "10"))
+PASSWORD_RESET_MAILS_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("PASSWORD_RESET_MAILS_PER_ADDRESS_PER_HOUR", "3")
+)
 AXES_HANDLER = "accounts.lockout.LoginAttemptHandler"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"

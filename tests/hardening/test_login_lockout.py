@@ -467,3 +467,27 @@ def test_a_reset_by_email_ends_the_lockout(client, account):
     response = attempt(client, "/admin/login/", account.phone, new_password)
     assert response.status_code == 302
     assert logged_in(client, account)
+
+
+def test_password_reset_mails_are_limited_per_address_and_per_client(client, settings):
+    """Found by an attacker's review: anyone could have 20 reset mails sent to an address
+    in a row. Past the limits the answer is the usual "done" page and no mail leaves,
+    whether the address is known or not."""
+    settings.PASSWORD_RESET_MAILS_PER_ADDRESS_PER_HOUR = 2
+    settings.PASSWORD_RESET_REQUESTS_PER_HOUR = 4
+    factories.submitter(email="victim@example.cn")
+    factories.submitter(email="other@example.cn")
+    answers = [
+        client.post("/admin/password_reset/", {"email": "Victim@Example.cn"}) for _ in range(4)
+    ]
+    assert {answer["Location"] for answer in answers} == {"/admin/password_reset/done/"}
+    assert [message.to for message in mail.outbox] == [["victim@example.cn"]] * 2
+    # Another address from the same client: within the client's four, then not.
+    client.post("/admin/password_reset/", {"email": "other@example.cn"})
+    assert len(mail.outbox) == 2
+    # Another client may still reach that other address ...
+    client.post("/admin/password_reset/", {"email": "other@example.cn"}, REMOTE_ADDR="203.0.113.9")
+    assert mail.outbox[-1].to == ["other@example.cn"]
+    # ... but not the one already mailed twice this hour.
+    client.post("/admin/password_reset/", {"email": "victim@example.cn"}, REMOTE_ADDR="203.0.113.9")
+    assert len(mail.outbox) == 3
