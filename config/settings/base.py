@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "config.middleware.AdminInlineScriptsMiddleware",
     "home.routing.SiteMiddleware",
     "config.middleware.OversizedNumberMiddleware",
     "activities.permissions.SubmitterScopeMiddleware",
@@ -370,12 +371,14 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
     }
 }
 
-# Content Security Policy (django-csp 4). The Wagtail admin still relies on inline styles
-# and a few inline scripts, so those are allowed; everything else is same-origin only.
+# Content Security Policy (django-csp 4). No inline script on the public site; the Wagtail
+# admin still runs a few, which config.middleware.AdminInlineScriptsMiddleware allows on its
+# pages only. Inline styles are allowed (the admin and embeds use them); everything else is
+# same-origin only.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
