@@ -7,6 +7,7 @@ the admin, bulk actions and direct calls share one rule.
 """
 
 import logging
+import re
 
 from django import forms
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, When
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -152,12 +154,18 @@ class ReviewTask(AbstractGroupApprovalTask):
         revision = task_state.revision
         if revision is not None and revision.user_id == user.pk:
             return True
-        return Revision.objects.filter(
+        saved = Revision.objects.filter(
             base_content_type=page.get_base_content_type(),
             object_id=str(page.pk),
             user=user,
             created_at__gte=task_state.started_at,
-        ).exists()
+        )
+        # A save that changed nothing (the editor's first button pressed to look, say)
+        # is no work of theirs: it left the reviewer unable to decide.
+        return any(
+            revision is None or not same_version(revision.content, mine.content)
+            for mine in saved.only("content")
+        )
 
     def _current_task_state(self, page):
         return (
@@ -334,6 +342,52 @@ def taken_down_after_submission(page):
     )
 
 
+# Keys of a revision's content that change with every save or publication, not with what
+# the activity says.
+VOLATILE_KEYS = frozenset(
+    {
+        "latest_revision",
+        "latest_revision_created_at",
+        "live_revision",
+        "has_unpublished_changes",
+        "live",
+        "locked",
+        "locked_at",
+        "locked_by",
+        "first_published_at",
+        "last_published_at",
+    }
+)
+# Draftail adds a key to every block the first time text goes through the editor.
+_BLOCK_KEY = re.compile(r'\sdata-block-key="[^"]*"')
+
+
+def _comparable(value):
+    if isinstance(value, str):
+        # Times are written "2026-09-21T10:00:00Z" by one path, "2026-09-21 10:00:00+00:00"
+        # by another.
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
+        return moment if moment is not None else _BLOCK_KEY.sub("", value)
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items() if key not in VOLATILE_KEYS}
+    if isinstance(value, list):
+        rows = [_comparable(item) for item in value]
+        for index, row in enumerate(rows):
+            # Rows created outside the editor have no order until it numbers them.
+            if isinstance(row, dict) and row.get("sort_order", 0) is None:
+                row["sort_order"] = index
+        return rows
+    return value
+
+
+def same_version(content, other):
+    """Whether two revisions' contents say the same thing (VOLATILE_KEYS aside)."""
+    return _comparable(content) == _comparable(other)
+
+
 def review_new_version(page, user):
     """A version saved while a step reviews the activity (a moderator of that step or an
     administrator correcting it in the editor) is what the step must now review: the step
@@ -354,6 +408,10 @@ def review_new_version(page, user):
     if task_state is None or latest is None or task_state.revision_id == latest.pk:
         return False
     if task_state.status != TaskState.STATUS_IN_PROGRESS:
+        return False
+    reviewed = task_state.revision
+    if reviewed is not None and same_version(reviewed.content, latest.content):
+        # Saved without a change: the step goes on with what it was reviewing.
         return False
     with translation.override(settings.LANGUAGE_CODE):  # stored: read by everyone
         comment = str(_("A new version was saved during this step; it is reviewed again."))

@@ -94,3 +94,31 @@ def test_r23_a_save_without_changes_of_version_keeps_the_step(client, people, at
     client.force_login(people["national"])
     client.get(EDIT_URL.format(pk=page.pk))
     assert current_task_state(page).pk == state.pk
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["new", "correction-of-a-live-one"])
+def test_r21_a_save_without_changes_leaves_the_step_and_the_reviewer_as_they_were(
+    client, people, live
+):
+    """Found by a moderator's audit: the editor's first button for a reviewer is "save
+    draft"; pressed without changing anything it started the step again and made the
+    reviewer's own "work" of it, so the province's only moderator could no longer approve."""
+    page = factories.activity(owner=people["submitter"], title="无修改保存的活动", publish=live)
+    if live:
+        edit_in_editor(client, people["submitter"], page, contact_phone="020-83549999")
+        page.refresh_from_db()
+    submit(page, people["submitter"])
+    reviewing = current_task_state(page)
+    response = edit_in_editor(client, people["guangdong"], page)
+    assert response.status_code == 200
+    assert "本审核环节将对您保存的版本重新审核" not in response.content.decode()
+    assert current_task_state(page).pk == reviewing.pk
+    task = reviewing.task.specific
+    assert "approve" in [name for name, *_ in task.get_actions(page, people["guangdong"])]
+    task.on_action(reviewing, people["guangdong"], "approve", comment="")
+    assert current_task_state(page).task_id != reviewing.task_id
+
+    # Any change, however small, is still a new version for the step to review.
+    national = current_task_state(page)
+    edit_in_editor(client, people["national"], page, audience="中小学生")
+    assert current_task_state(page).pk != national.pk
