@@ -106,8 +106,11 @@ def annotate_review_state(queryset):
     )
     from workflow.models import TakeDown
 
+    open_take_down = TakeDown.objects.filter(page=OuterRef("pk"), restored_at=None)
     return queryset.annotate(
-        _taken_down=Exists(TakeDown.objects.filter(page=OuterRef("pk"), restored_at=None)),
+        _taken_down=Exists(open_take_down),
+        _take_down_revision=Subquery(open_take_down.values("revision")[:1]),
+        _take_down_reason=Subquery(open_take_down.values("reason")[:1]),
         _task_comment=Subquery(latest.values("current_task_state__comment")[:1]),
         _workflow_status=Subquery(latest.values("status")[:1]),
         _task_status=Subquery(latest.values("current_task_state__status")[:1]),

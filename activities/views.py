@@ -82,10 +82,30 @@ def _review_badge(page):
         ReviewState.NATIONAL_REJECTED: "danger",
         ReviewState.DRAFT: "neutral",
     }.get(state, "warn")
-    if state == ReviewState.APPROVED and page.has_unpublished_changes:
+    if state == ReviewState.APPROVED and _has_unsubmitted_changes(page):
         # A correction saved but never submitted: the public still reads the old text.
         return {"label": _("Approved; changes not submitted"), "tone": "warn"}
     return {"label": state.label, "tone": tone}
+
+
+def _has_unsubmitted_changes(page):
+    """Whether a version was saved after the approved one. Wagtail's unpublish marks a
+    taken-down activity as having unpublished changes although nobody edited it: its
+    approved version is the one the take-down recorded (annotate_review_state)."""
+    if not page.has_unpublished_changes:
+        return False
+    if not page.live and getattr(page, "_taken_down", False):
+        taken = getattr(page, "_take_down_revision", None)
+        return taken is None or page.latest_revision_id != taken
+    return True
+
+
+def _review_comment(page):
+    """The reviewer's comment on an activity sent back, or why it was taken down (R18):
+    the submitter reads either here, not only in the editor's banner."""
+    if getattr(page, "_taken_down", False) and getattr(page, "_take_down_reason", None):
+        return _("Taken down: %(reason)s") % {"reason": page._take_down_reason}
+    return page.review_comment
 
 
 def _activity_badge(page):
@@ -138,7 +158,7 @@ class MyActivitiesView(BaseListingView):
                 url_name="wagtailadmin_pages:edit",
             ),
             BadgeColumn("review_state", _review_badge, label=_("Review state")),
-            Column("review_comment", label=_("Review comment"), accessor="review_comment"),
+            Column("review_comment", label=_("Review comment"), accessor=_review_comment),
             BadgeColumn("activity_state", _activity_badge, label=_("Activity state")),
             BadgeColumn("listing_state", _listing_badge, label=_("Listing state")),
             # DateColumn shows "time ago", which reads "just now" for future dates.

@@ -83,3 +83,40 @@ def test_r23_submitting_gives_no_reminder(client, people):
     assert not [text for text in texts(response) if "尚未提交" in text], texts(response)
     listing = client.get("/admin/my-activities/").content.decode()
     assert "修改未提交" not in listing
+
+
+def test_r18_r26_a_taken_down_activity_is_approved_with_its_reason_not_unsubmitted(client, people):
+    """Found by a moderator's audit: Wagtail's unpublish marks a taken-down activity as
+    having unpublished changes, so 我的活动 and 全部活动 told the submitter of a correction
+    they never made, and the reason showed only in the editor. A correction saved after
+    the take-down is still flagged."""
+    from workflow.takedown import take_down
+
+    page = factories.activity(owner=people["submitter"], title="被下架的活动")
+    submit(page, people["submitter"])
+    for reviewer in (people["guangdong"], people["national"]):
+        state = current_task_state(page)
+        state.task.specific.on_action(state, reviewer, "approve", comment="")
+    page.refresh_from_db()
+    assert page.live
+    take_down(page, people["national"], "海报内容与活动不符")
+
+    def row(user, url, **params):
+        client.force_login(user)
+        html = client.get(url, params).content.decode()
+        [cells] = re.findall(
+            r"<tr[^>]*>(?:(?!</tr>).)*被下架的活动(?:(?!</tr>).)*</tr>", html, re.S
+        )
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells))
+
+    mine = row(people["submitter"], "/admin/my-activities/")
+    assert "已通过" in mine and "修改未提交" not in mine
+    assert "下架原因：海报内容与活动不符" in mine and "下架" in mine
+    everything = row(people["national"], "/admin/all-activities/", q="被下架的活动")
+    assert "已通过" in everything and "修改未提交" not in everything
+
+    client.force_login(people["submitter"])
+    data = open_editor(client, page)
+    data["contact_phone"] = ["020-83549999"]
+    assert client.post(EDIT_URL.format(pk=page.pk), data).status_code == 302
+    assert "已通过，修改未提交" in row(people["submitter"], "/admin/my-activities/")
