@@ -12,3 +12,16 @@ def as_text(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+# Excel (and WPS) read a CSV without a byte order mark in the system's code page, GBK on a
+# Chinese Windows: every name came out garbled.
+BOM = "\ufeff"
+
+
+class ExcelCsvMixin:
+    """For Wagtail's SpreadsheetExportMixin views: the CSV starts with the BOM."""
+
+    def stream_csv(self, queryset):
+        yield BOM
+        yield from super().stream_csv(queryset)

@@ -20,7 +20,7 @@ from wagtail_modeladmin.views import CreateView, EditView, HistoryView, IndexVie
 
 from home.concurrency import LockedSaveViewMixin
 from home.converters import is_db_id
-from home.spreadsheets import as_text
+from home.spreadsheets import ExcelCsvMixin, as_text
 
 from .admin_views import REVIEW_PERMISSION, review_requests
 from .choosers import organization_chooser_viewset
@@ -61,7 +61,7 @@ def _declared_filter_parameters(view):
     return frozenset(names)
 
 
-class OrganizationIndexView(IndexView):
+class OrganizationIndexView(ExcelCsvMixin, IndexView):
     def get_filters_params(self, params=None):
         # wagtail-modeladmin hands every other query parameter to queryset.filter(), as
         # Django admin would without its lookup_allowed() check: any lookup across any

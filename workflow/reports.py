@@ -20,7 +20,7 @@ from wagtail.admin.views.reports import aging_pages, audit_logging, locked_pages
 from wagtail.models import Page, TaskState, WorkflowState
 from wagtail.permissions import policy_registry
 
-from home.spreadsheets import as_text
+from home.spreadsheets import ExcelCsvMixin, as_text
 
 from .models import page_id_of
 
@@ -28,12 +28,12 @@ from .models import page_id_of
 EXPORT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-class SafeExportMixin:
+class SafeExportMixin(ExcelCsvMixin):
     """CSV/XLSX cells of Wagtail's reports (R25, R32). Titles and real names are typed by
     submitters: a CSV cell starting with = + - @ would run as a formula in Excel or WPS,
     so it is written as text, as the statistics and library exports do (XLSX cells are
     kept as strings by Wagtail). Times are the reader's local time (Asia/Shanghai) to the
-    second, not UTC with microseconds (R34)."""
+    second, not UTC with microseconds (R34). The CSV starts with a BOM, for Excel."""
 
     def preprocess_field_value(self, field, value, export_format):
         if isinstance(value, datetime.datetime):

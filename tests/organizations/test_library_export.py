@@ -56,7 +56,10 @@ def export(client, export_format):
 
 
 def test_r3_r34_csv_export_shows_labels_local_minutes_and_empty_cells(admin_client, entry):
-    rows = list(csv.reader(io.StringIO(export(admin_client, "csv").decode("utf-8-sig"))))
+    content = export(admin_client, "csv")
+    # Without the BOM, Excel on a Chinese Windows read the UTF-8 as GBK: garbled names.
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert len(rows) == 2
     row = dict(zip(OrganizationAdmin.list_export, rows[1], strict=True))
     expected = expected_row()

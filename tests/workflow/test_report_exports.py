@@ -52,7 +52,9 @@ def exported(client, path, export_format):
 
 
 def csv_rows(client, path):
-    text = exported(client, path, "csv").decode("utf-8-sig")
+    content = exported(client, path, "csv")
+    assert content.startswith("\ufeff".encode()), "Excel needs the BOM to read UTF-8"
+    text = content.decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 
