@@ -961,9 +961,20 @@ class ActivityPage(FastRoutingMixin, Page):
         start_at = start_at or self.start_at
         errors = {}
         if start_at and start_at <= moment:
-            errors["start_at"] = [
-                _("The start must be later than now: submit activities before they take place.")
-            ]
+            if self._live_start() == start_at:
+                # A correction of a live activity that has begun: its start is not what the
+                # submitter got wrong, and the public keeps the approved version.
+                errors["__all__"] = [
+                    _(
+                        "This activity has already started, so changes to it can no longer "
+                        "be submitted for review; the approved version stays public. Save "
+                        "your changes as a draft, or ask the platform's support to correct it."
+                    )
+                ]
+            else:
+                errors["start_at"] = [
+                    _("The start must be later than now: submit activities before they take place.")
+                ]
         contact_phone = self.contact_phone if contact_phone is None else contact_phone
         if contact_phone:
             try:
@@ -974,14 +985,21 @@ class ActivityPage(FastRoutingMixin, Page):
         if site is not None and not self.answers_request_for_changes():
             campaign = CampaignSettings.for_site(site)
             if not campaign.is_open(moment):
-                errors["__all__"] = [
+                errors.setdefault("__all__", []).append(
                     _(
                         "Submission is closed: activities of the %(year)s campaign can be "
                         "submitted from %(window)s. You can still save your draft."
                     )
                     % {"year": campaign.year, "window": campaign.window_display()}
-                ]
+                )
         return errors
+
+    def _live_start(self):
+        """The start of the public version (the page row holds it), if the activity is live."""
+        if not self.pk:
+            return None
+        row = ActivityPage.objects.filter(pk=self.pk, live=True).values_list("start_at", flat=True)
+        return row.first()
 
     def answers_request_for_changes(self):
         """Whether a submission would answer a review's request for changes. The window

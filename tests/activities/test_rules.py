@@ -1366,3 +1366,34 @@ def test_r15_changes_requested_in_the_window_are_resubmitted_after_it(
         assert WorkflowState.objects.for_instance(page).get().status == "in_progress"
         refused = post(client, add_url, image, start_at=start, title="窗口关闭后的新活动")
         assert DEFAULT_CLOSED in errors_of(refused)["__all__"]
+
+
+STARTED = "活动已经开始，修改不能再提交审核；网站上仍显示已通过的版本。"
+
+
+def test_r8_r23_a_correction_of_a_started_live_activity_says_why_it_cannot_be_submitted(
+    client, submitter
+):
+    """Found by a new user's audit: the unit corrected only the phone of an approved
+    activity that had begun, and "submit" blamed the start time they had not touched. R8
+    still holds (no submission after the start); the message now says what happened, and a
+    start moved into the past is still the start's error."""
+    page = factories.activity(
+        owner=submitter, publish=True, start_at=timezone.now() - DAY, title="已开始的活动"
+    )
+    client.force_login(submitter)
+    from .editor import open_editor
+
+    data = open_editor(client, page)
+    data["contact_phone"] = ["020-87654321"]
+    data["action-submit"] = ["1"]
+    response = client.post(EDIT_URL.format(pk=page.pk), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert STARTED in html and START_NOT_LATER not in html
+    assert 'value="020-87654321"' in html
+
+    data["start_at"] = [timezone.localtime(timezone.now() - 2 * DAY).strftime("%Y-%m-%d %H:%M")]
+    response = client.post(EDIT_URL.format(pk=page.pk), data)
+    assert response.status_code == 200
+    assert START_NOT_LATER in response.content.decode()
