@@ -15,10 +15,10 @@ from .nomination_models import (
     PARTICIPANTS_MESSAGE,
     SUMMARY_FIELDS,
     SUMMARY_MAX,
-    SUMMARY_MIN,
     Nomination,
     NominationReport,
     required_participants,
+    summary_length_problem,
 )
 
 SUMMARY_HELP = {
@@ -57,6 +57,12 @@ def material_fingerprint(nomination):
     ).hexdigest()
 
 
+def validate_summary_length(value):
+    problem = summary_length_problem(value)
+    if problem:
+        raise forms.ValidationError(problem, code="length")
+
+
 class NominationForm(forms.ModelForm):
     class Meta:
         model = Nomination
@@ -81,14 +87,9 @@ class NominationForm(forms.ModelForm):
         for name in SUMMARY_FIELDS:
             field = self.fields[name]
             field.required = True
-            field.min_length = SUMMARY_MIN
-            field.max_length = SUMMARY_MAX
             field.help_text = SUMMARY_HELP[name]
             field.widget = forms.Textarea(attrs={"rows": 4, "maxlength": SUMMARY_MAX})
-            field.validators = [
-                *field.validators,
-                *forms.CharField(min_length=SUMMARY_MIN, max_length=SUMMARY_MAX).validators,
-            ]
+            field.validators = [*field.validators, validate_summary_length]
 
     def clean_participants(self):
         count = self.cleaned_data.get("participants")
