@@ -140,8 +140,12 @@ class ActivityCopyForm(CopyForm):
         if not self.user.is_superuser:
             # The address is the operators' business, as on the Promote tab: a submitter's
             # copy takes its slug from its name, whatever the form sends.
-            self.fields["new_slug"].widget = forms.HiddenInput()
-            self.fields["new_slug"].required = False
+            # Wagtail's copy page renders each field's label, hidden or not (a removed
+            # field renders as "None"): the label is left empty.
+            slug = self.fields["new_slug"]
+            slug.widget = forms.HiddenInput()
+            slug.required = False
+            slug.label = slug.help_text = ""
 
     def clean_new_title(self):
         title = unicodedata.normalize("NFC", self.cleaned_data["new_title"])

@@ -3,6 +3,7 @@ and units. Wagtail's "Promote" tab (slug, title tag, meta description, menus) is
 site's operators only; a submitter's saves keep what an operator set there."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -88,6 +89,9 @@ def test_r5_a_submitters_copy_takes_its_slug_from_its_name(client, submitter):
     page = factories.activity(owner=submitter, title="机器人科普日")
     html = editor_html(client, f"/admin/pages/{page.pk}/copy/")
     assert 'type="hidden" name="new_slug"' in html
+    # No label left over with nothing under it.
+    label = re.search(r'<label[^>]*for="id_new_slug"[^>]*>(.*?)</label>', html, re.S)
+    assert label is None or not label.group(1).strip()
     response = client.post(
         f"/admin/pages/{page.pk}/copy/",
         {
