@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.paginator import WagtailPaginator
@@ -146,6 +147,18 @@ class MyActivitiesView(BaseListingView):
     def get_base_queryset(self):
         return annotate_review_state(
             ActivityPage.objects.filter(owner=self.request.user).select_related("activity_type")
+        )
+
+    @cached_property
+    def no_results_message(self):
+        if self.is_searching or self.is_filtering:
+            return _("No activity of yours matches these filters.")
+        # A unit's first visit, right after registering: where to begin, not "no results".
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("You have no activities yet."),
+            reverse("new_activity"),
+            _("Publish your first activity"),
         )
 
     @property

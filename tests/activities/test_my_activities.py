@@ -46,3 +46,16 @@ def test_r26_my_activities_are_paged(client):
     assert len(on_first) == 20
     assert len(on_second) == 3
     assert not on_first & on_second
+
+
+def test_r26_a_new_unit_is_shown_where_to_begin_not_no_results(client):
+    """Found by a new user's audit: right after registering, 我的活动 said only "没有结果。"."""
+    unit = factories.submitter()
+    client.force_login(unit)
+    html = client.get("/admin/my-activities/").content.decode()
+    assert "还没有活动。" in html and 'href="/admin/my-activities/new/"' in html
+    factories.activity(owner=unit, title="广州机器人科普日")
+    filtered = client.get(
+        "/admin/my-activities/", {"review_state": "national_rejected"}
+    ).content.decode()
+    assert "没有符合筛选条件的活动。" in filtered and "还没有活动。" not in filtered
