@@ -16,6 +16,8 @@ not in INSTALLED_APPS (search promotions, simple translation, table blocks, loca
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 WAGTAIL_MESSAGES = (
+    # Wagtail's zh_Hans reads "通过 和发布": a stray space and a stilted "和".
+    gettext_noop("%(label)s and Publish"),
     gettext_noop(
         "The name '%(duplicate_clean_name)s' is already assigned to this field and cannot be "
         "changed. Please enter a different label for the conflicting field."
