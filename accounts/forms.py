@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.account import AvatarPreferencesForm
 from wagtail.admin.forms.auth import LoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
+from activities.uploads import CheckedImageField
 from home.concurrency import StaleSaveFormMixin
 
 from . import roles
@@ -137,3 +139,18 @@ class AdminLoginForm(MobileLoginMixin, LoginForm):
         super().__init__(*args, **kwargs)
         # Wagtail's field has no label, so Django derived an English "Password" from its name.
         self.fields["password"].label = _("Password")
+
+
+class AvatarForm(AvatarPreferencesForm):
+    """The account page's profile picture, checked as every other upload is (size, pixels
+    counted before decoding, damaged files, web page code: activities/uploads.py). Wagtail's
+    plain ImageField decoded any size of picture to shrink it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["avatar"]
+        # Made per form, not on the class: the field words its limits in the request's
+        # language and reads them from the settings when it is made.
+        self.fields["avatar"] = CheckedImageField(
+            label=field.label, required=False, widget=field.widget
+        )

@@ -1,9 +1,11 @@
 import hashlib
 import ipaddress
 import logging
+from functools import cached_property
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -11,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views import account as wagtail_account
 
+from .forms import AvatarForm
 from .lockout import client_ip
 from .models import User
 
@@ -37,14 +40,72 @@ class RealNameEmailSettingsPanel(wagtail_account.NameEmailSettingsPanel):
     form_class = RealNameEmailForm
 
 
+class AvatarSettingsPanel(wagtail_account.AvatarSettingsPanel):
+    """Wagtail's panel never showed its field's errors: a refused picture left the page
+    as it was, with no word of why."""
+
+    form_class = AvatarForm
+    template_name = "accounts/account/avatar_panel.html"
+
+
+# Wagtail's panels replaced by ours, by the class they are an instance of.
+OWN_PANELS = {
+    wagtail_account.NameEmailSettingsPanel: RealNameEmailSettingsPanel,
+    wagtail_account.AvatarSettingsPanel: AvatarSettingsPanel,
+}
+
+
+def remember_form(panel):
+    """Wagtail asks a panel for its form again for each use (validation, media, rendering),
+    each time a new form: an uploaded picture was read and decoded once per use, and the
+    page shown after a refusal rendered fresh forms rather than those refused."""
+    get_form = panel.get_form
+    forms = []
+
+    def remembered():
+        if not forms:
+            forms.append(get_form())
+        return forms[0]
+
+    panel.get_form = remembered
+    return panel
+
+
 class AccountView(wagtail_account.AccountView):
+    @cached_property
+    def panels(self):
+        panels = []
+        for panel in super().get_panels():
+            own = OWN_PANELS.get(type(panel))
+            if own is not None:
+                panel = own(self.request, panel.user, panel.profile)
+            panels.append(remember_form(panel))
+        return panels
+
     def get_panels(self):
-        return [
-            RealNameEmailSettingsPanel(self.request, panel.user, panel.profile)
-            if isinstance(panel, wagtail_account.NameEmailSettingsPanel)
-            else panel
-            for panel in super().get_panels()
+        return self.panels
+
+    def post(self, request):
+        refused = [
+            (panel, form)
+            for panel in self.get_panels()
+            if (form := panel.get_form()).is_bound and not form.is_valid()
         ]
+        if refused:
+            # Wagtail re-shows the page without a word: the errors sit in their panels,
+            # some on a tab not in view, and the avatar's were not shown at all.
+            problems = " ".join(
+                _("%(section)s: %(problem)s") % {"section": panel.title, "problem": problem}
+                for panel, form in refused
+                for problem in dict.fromkeys(
+                    str(error) for errors in form.errors.values() for error in errors
+                )
+            )
+            messages.error(
+                request,
+                _("Your account settings were not saved. %(problems)s") % {"problems": problems},
+            )
+        return super().post(request)
 
 
 logger = logging.getLogger(__name__)
@@ -111,6 +172,9 @@ class PasswordResetView(wagtail_account.PasswordResetView):
     """Wagtail's reset by e-mail, with limits (password_reset_throttled). Over a limit the
     answer is the usual "done" page, as for an unknown address: it says nothing about
     accounts or limits to whoever is trying."""
+
+    # Wagtail's subject, "Password reset", is "密码已重置。" (already reset) in Chinese.
+    subject_template_name = "accounts/password_reset_subject.txt"
 
     def form_valid(self, form):
         if password_reset_throttled(self.request, form.cleaned_data["email"]):
