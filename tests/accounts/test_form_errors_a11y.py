@@ -3,9 +3,9 @@ R1 registration, R4 organization onboarding). The page used to come back with th
 top and each error only beside its field: someone listening to the page or moving with the
 keyboard was not told the form had failed. Now templates/includes/form_error_summary.html, used
 by every public form through includes/form_fields.html, puts a summary above the fields that
-takes the focus as the page loads (autofocus, and static/js/error-summary.js), with one link per error
-to its field; the fields keep aria-invalid and aria-describedby to their error, and what the
-user typed (passwords excepted: WCAG 3.3.7's security exception)."""
+takes the focus as the page loads (autofocus, and static/js/error-summary.js), with one link
+per error to its field; the fields keep aria-invalid and aria-describedby to their error, and
+what the user typed (passwords excepted: WCAG 3.3.7's security exception)."""
 
 import pytest
 from bs4 import BeautifulSoup
