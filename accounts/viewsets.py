@@ -13,6 +13,7 @@ from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from home.concurrency import LockedSaveViewMixin
 
+from . import roles
 from .forms import AccountCreationForm, AccountEditForm
 from .user_search import matching_users
 
@@ -129,14 +130,37 @@ class DeleteView(wagtail_users.DeleteView):
         warn_unattended_provinces(self.request, before)
 
 
+class YesNoColumn(BooleanColumn):
+    cell_template_name = "accounts/tables/yes_no_cell.html"
+
+
+def _roles(user):
+    return "、".join(group.name for group in user.groups.all() if group.name in roles.ALL)
+
+
+def _province(user):
+    return user.province.name if user.province_id else ""
+
+
 class IndexView(wagtail_users.IndexView):
     """Administrators look people up by mobile number or real name, and check at a glance
-    whose real name is verified (R1)."""
+    whose real name is verified (R1), each one's roles and a moderator's province (R2)."""
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("province").prefetch_related("groups")
 
     @cached_property
     def columns(self):
         columns = []
         for column in super().columns:
+            if isinstance(column, BooleanColumn) and not isinstance(column, YesNoColumn):
+                column = YesNoColumn(
+                    column.name,
+                    label=column.label,
+                    sort_key=column.sort_key,
+                    classname=column.classname,
+                    width=column.width,
+                )
             if column.name == self.model.USERNAME_FIELD:
                 column = Column(
                     column.name,
@@ -149,13 +173,15 @@ class IndexView(wagtail_users.IndexView):
             columns.append(column)
             if column.name == "is_superuser":
                 columns.append(
-                    BooleanColumn(
+                    YesNoColumn(
                         "is_real_name_verified",
                         label=capfirst(_("real name verified")),
                         sort_key="is_real_name_verified",
                         width="10%",
                     )
                 )
+                columns.append(Column("roles", label=_("Roles"), accessor=_roles))
+                columns.append(Column("province", label=_("Province"), accessor=_province))
         return columns
 
     def search_queryset(self, queryset):

@@ -1,9 +1,12 @@
 """Wagtail's user admin works with the custom user model (create and edit)."""
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 
 from accounts.models import User
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +130,30 @@ def test_account_settings_requires_login(client):
     response = client.get("/admin/account/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_r1_r2_the_user_list_names_roles_provinces_and_says_yes_or_no(admin_client):
+    """Found by a moderator's audit: the platform administrator could not see which
+    province a moderator reviews, nor anyone's role, and the yes/no icons were titled
+    "True"/"False" in the Chinese admin. Roles and groups are read for the whole page at
+    once, not per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts import roles
+
+    factories.user(roles.PROVINCE_MODERATORS, province="440000", real_name="广东审核员")
+    factories.submitter(real_name="活动填报人")
+    admin_client.get("/admin/users/")  # what the first request of a process reads once
+    with CaptureQueriesContext(connection) as few:
+        html = admin_client.get("/admin/users/").content.decode()
+    for number in range(5):
+        factories.submitter(real_name=f"填报人{number}")
+    with CaptureQueriesContext(connection) as more:
+        admin_client.get("/admin/users/")
+    assert len(more) == len(few)
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*广东审核员(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert "省级管理员" in row and "广东省" in row
+    assert "<th" in html and "角色" in html
+    assert "True" not in html and "False" not in html
+    assert re.search(r'<span class="w-sr-only">\s*是\s*</span>', html)
