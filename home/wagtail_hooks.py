@@ -38,3 +38,18 @@ def add_support_contact_panel(request, panels):
         return
     if campaign.shows_support_contact:
         panels.append(SupportContactPanel(request, campaign))
+
+
+# Wagtail's help menu links to its English documentation (the release notes and the editor
+# guide of Wagtail itself), which is no help to a unit publishing an activity; the
+# platform's own support contact is on the dashboard.
+WAGTAIL_DOCUMENTATION_ITEMS = ("editor-guide", "whats-new-in-wagtail-")
+
+
+@hooks.register("construct_help_menu")
+def keep_wagtails_documentation_for_superusers(request, menu_items):
+    if request.user.is_superuser:
+        return
+    menu_items[:] = [
+        item for item in menu_items if not item.name.startswith(WAGTAIL_DOCUMENTATION_ITEMS)
+    ]

@@ -47,3 +47,13 @@ def test_r34_the_national_steps_publishing_button_reads_as_one_phrase(client):
     client.force_login(factories.user(roles.NATIONAL_MODERATORS))
     html = client.get(EDIT_URL.format(pk=page.pk)).content.decode()
     assert "通过并发布" in html and "和发布" not in html
+
+
+def test_r34_the_help_menu_offers_no_english_wagtail_documentation_to_units(client):
+    """Found by a new user's audit: a submitter's help menu offered "Wagtail 8.0 编辑指南",
+    Wagtail's English documentation."""
+    client.force_login(factories.submitter())
+    html = client.get("/admin/").content.decode()
+    assert "guide.wagtail.org" not in html and "docs.wagtail.org" not in html
+    client.force_login(factories.user(is_superuser=True))
+    assert "guide.wagtail.org" in client.get("/admin/").content.decode()
