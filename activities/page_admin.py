@@ -15,22 +15,31 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.admin.utils import get_user_display_name
+from wagtail.admin.utils import get_user_display_name, get_valid_next_url_from_request
 from wagtail.admin.views.generic.models import (
     RevisionsCompareView as GenericRevisionsCompareView,
 )
 from wagtail.admin.views.generic.preview import PreviewRevision
+from wagtail.admin.views.pages.create import CreateView
 from wagtail.admin.views.pages.edit import EditView
 from wagtail.admin.views.pages.history import PageHistoryView
 from wagtail.admin.views.pages.revisions import RevisionsCompareView, RevisionsView
-from wagtail.admin.views.pages.workflow import WorkflowActionView
+from wagtail.admin.views.pages.workflow import CollectWorkflowActionDataView, WorkflowActionView
 from wagtail.admin.viewsets.pages import PageViewSet
-from wagtail.models import Page
+from wagtail.models import Page, TaskState
 
-from workflow.models import NotPublishable, ReviewRefused, may_withdraw, route_changed
+from accounts.roles import is_submitter_only
+from workflow.models import (
+    NotPublishable,
+    ReviewRefused,
+    StepAlreadyCompleted,
+    may_withdraw,
+    route_changed,
+)
 from workflow.publishing import publication_problems
 
 from .models import ActivityPage
@@ -41,6 +50,10 @@ def lock_page(page_id):
     IMMEDIATE transactions already serialise writers."""
     list(Page.objects.select_for_update().filter(pk=page_id).values_list("pk", flat=True))
 
+
+# StepAlreadyCompleted's own words (workflow.models), for a step found finished before
+# on_action is reached.
+ALREADY_DONE = gettext_lazy("This review step has already been completed by someone else.")
 
 STEP_GONE = gettext_lazy(
     "This review step is no longer waiting for you: someone else has completed it, or it "
@@ -80,6 +93,24 @@ def review_already_ended(state):
         "This submission was already withdrawn. Nothing was saved; what you typed is kept "
         "below. Save it as a draft or submit it again."
     )
+
+
+def submitted_to_my_activities(view):
+    """A submitter who has just (re)submitted goes to 我的活动, which shows the review
+    states they follow (R16, R26); Wagtail's explorer shows its own page states. Moderators
+    and administrators keep Wagtail's destination, and an explicit `next` wins."""
+    if (
+        not view.next_url
+        and view.action_name in ("submit", "restart_workflow")
+        and is_submitter_only(view.request.user)
+    ):
+        return redirect("my_activities")
+    return None
+
+
+class ActivityCreateView(CreateView):
+    def redirect_away(self):
+        return submitted_to_my_activities(self) or super().redirect_away()
 
 
 class ActivityEditView(EditView):
@@ -151,7 +182,7 @@ class ActivityEditView(EditView):
             # Wagtail goes back to the activity index's explorer, which a province
             # moderator may not open: "approved" came with "you do not have permission".
             return redirect("review_desk")
-        return super().redirect_away()
+        return submitted_to_my_activities(self) or super().redirect_away()
 
     def refuse(self, message, defer_required=True):
         """Save nothing, say why, and show the form again with what was typed."""
@@ -245,22 +276,59 @@ class ActivityEditView(EditView):
         return self.run_hook("after_edit_page", self.request, self.page) or self.redirect_away()
 
 
+def is_xhr(request):
+    return request.headers.get("x-requested-with") == "XMLHttpRequest"
+
+
 class ActivityWorkflowActionView(WorkflowActionView):
     """A moderator who loses a race to a colleague, or whose approval the activity's rules
     refuse, is told so, instead of Wagtail's generic "you do not have permission to access
     this area" (other refusals keep that)."""
 
+    def dispatch(self, request, *args, **kwargs):
+        if self.task_state.status != TaskState.STATUS_IN_PROGRESS:
+            # Wagtail redirects before post() once a colleague has ended the review
+            # (requested changes, or gave the last approval): the pop-up's XHR followed the
+            # redirect to an HTML page and spun forever, and the message was lost. A step
+            # that merely moved on is told at once too, not after a comment was written.
+            return self.refuse(ALREADY_DONE, self.step_gone_url())
+        return super().dispatch(request, *args, **kwargs)
+
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
+        except StepAlreadyCompleted as error:
+            return self.refuse(str(error), self.step_gone_url())
         except ReviewRefused as error:
-            messages.error(request, str(error))
-            if request.headers.get("x-requested-with") == "XMLHttpRequest":
-                # The review modal follows "redirect", where the message is shown.
-                return self.render_modal_json(
-                    request, {"step": "success", "redirect": self.redirect_url}
-                )
+            return self.refuse(str(error), self.redirect_url)
+
+    def step_gone_url(self):
+        # Wagtail's fallback is the activity's editor, which no longer opens for a province
+        # moderator whose step is over: the message came with "you do not have permission".
+        return get_valid_next_url_from_request(self.request) or reverse("review_desk")
+
+    def refuse(self, message, url):
+        messages.error(self.request, message)
+        if is_xhr(self.request):
+            # The review modal follows "redirect", where the message is shown.
+            return self.render_modal_json(self.request, {"step": "success", "redirect": url})
+        return redirect(url)
+
+
+class ActivityCollectWorkflowActionDataView(CollectWorkflowActionDataView):
+    """The editor's review pop-up only collects the comment; the editor then posts itself.
+    Once the step is over, Wagtail's redirect left the pop-up spinning."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.task_state.status != TaskState.STATUS_IN_PROGRESS:
+            if is_xhr(request):
+                # Let the editor post: it refuses a review action that no longer applies
+                # and keeps what was typed (ActivityEditView.post). A message here would be
+                # shown twice.
+                return self.render_modal_json(request, {"step": "success", "cleaned_data": {}})
+            messages.error(request, ALREADY_DONE)
             return redirect(self.redirect_url)
+        return super().dispatch(request, *args, **kwargs)
 
 
 # A province moderator holds no page permission (one on the index would open every
@@ -288,8 +356,10 @@ class ActivityRevisionsCompareView(RevisionsCompareView):
 class ActivityPageViewSet(PageViewSet):
     model = ActivityPage
     name = "activity_pages"
+    add_view_class = ActivityCreateView
     edit_view_class = ActivityEditView
     workflow_action_view_class = ActivityWorkflowActionView
+    collect_workflow_action_data_view_class = ActivityCollectWorkflowActionDataView
     history_view_class = ActivityHistoryView
     revisions_view_class = ActivityRevisionView
     revisions_compare_view_class = ActivityRevisionsCompareView

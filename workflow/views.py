@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 import django_filters
 from django import forms
 from django.contrib import messages
@@ -8,6 +10,8 @@ from django.db.models import BigIntegerField, Exists, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -210,16 +214,51 @@ class TakeDownForm(forms.Form):
     )
 
 
+def _return_url(request, page):
+    """Where the moderator came from: an explicit `next`, else the page that linked here
+    (全部活动 with its filters, or the editor), on this site only; else 全部活动. Wagtail's
+    explorer, where both went back to, shows a taken-down activity as a draft."""
+    own = {reverse("take_down", args=[page.pk]), reverse("restore_listing", args=[page.pk])}
+    candidates = (
+        request.POST.get("next"),
+        request.GET.get("next"),
+        request.headers.get("referer"),
+    )
+    for candidate in candidates:
+        if not _on_this_site(request, candidate):
+            continue
+        # The referer is absolute; only its path and query are kept, and checked again
+        # ("https://host//elsewhere/" leaves "//elsewhere/").
+        parts = urlsplit(candidate)
+        url = parts.path + (f"?{parts.query}" if parts.query else "")
+        # A page's own confirmation, posted from itself, is nowhere to return to.
+        if parts.path not in own and _on_this_site(request, url):
+            return url
+    return reverse("all_activities")
+
+
+def _on_this_site(request, url):
+    # A path, or an absolute URL of this host: redirect() takes a bare word for a URL name.
+    return (
+        bool(url)
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and (url.startswith("/") or bool(urlsplit(url).netloc))
+    )
+
+
 def take_down_view(request, page_id):
     page = get_object_or_404(ActivityPage, pk=page_id)
     if not can_take_down(request.user):
         raise PermissionDenied
+    next_url = _return_url(request, page)
     record = None if page.live else open_take_down(page)
     if record is not None:
         return TemplateResponse(
             request,
             "workflow/admin/restore.html",
-            {"page": page, "record": record, "page_title": _("Put back")},
+            {"page": page, "record": record, "page_title": _("Put back"), "next_url": next_url},
         )
     form = TakeDownForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -229,11 +268,11 @@ def take_down_view(request, page_id):
             messages.error(request, str(error))
         else:
             messages.success(request, _("“%(title)s” was taken down.") % {"title": page.title})
-        return redirect("wagtailadmin_explore", page.get_parent().pk)
+        return redirect(next_url)
     return TemplateResponse(
         request,
         "workflow/admin/take_down.html",
-        {"page": page, "form": form, "page_title": _("Take down")},
+        {"page": page, "form": form, "page_title": _("Take down"), "next_url": next_url},
     )
 
 
@@ -250,7 +289,7 @@ def restore_view(request, page_id):
         # The title put back, not that of a draft saved while it was down.
         page.refresh_from_db(fields=["title"])
         messages.success(request, _("“%(title)s” is listed again.") % {"title": page.title})
-    return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return redirect(_return_url(request, page))
 
 
 # Routed workflows stay enabled (R19) ------------------------------------------------------
