@@ -393,10 +393,17 @@ def _when(moment):
 
 
 def _submitter(page):
+    """Who submitted it, of which unit, and whether their real name is verified (R1), as
+    the review desk shows them."""
     name, unit = page._submitter_name, page._submitter_unit
     if not name:
         return "—"
-    return f"{unit} · {name}" if unit else name
+    verified = (
+        format_html(' <span class="w-status w-status--primary">{}</span>', _("Verified"))
+        if page._submitter_verified
+        else format_html(' <span class="w-status">{}</span>', _("Not verified"))
+    )
+    return format_html("{}{}", f"{unit} · {name}" if unit else name, verified)
 
 
 def _channel(page):
@@ -453,6 +460,7 @@ class AllActivitiesView(BaseListingView):
             activities_visible_to(self.request.user).annotate(
                 _submitter_name=Subquery(owner.values("real_name")[:1]),
                 _submitter_unit=Subquery(owner.values("organization__name")[:1]),
+                _submitter_verified=Subquery(owner.values("is_real_name_verified")[:1]),
                 _province_name=Subquery(
                     Region.objects.filter(pk=OuterRef("province_id")).values("name")[:1]
                 ),

@@ -277,3 +277,25 @@ def test_the_query_count_does_not_grow_with_the_rows(client, people):
         (few, few_rows), (many, many_rows) = counts[3][role], counts[12][role]
         assert (few_rows, many_rows) == (3, 12)
         assert few == many, (role, few, many)
+
+
+def test_r1_lists_say_whether_the_submitters_real_name_is_verified_either_way(client, people):
+    """Found by a moderator's audit: the review desk marked verified submitters only, so
+    "not verified" could not be told from "unknown", and 全部活动 showed neither."""
+    verified = factories.submitter(real_name="已实名的人", is_real_name_verified=True)
+    plain = factories.submitter(real_name="未实名的人")
+    for owner, title in ((verified, "甲单位的科普活动"), (plain, "乙单位的科普活动")):
+        submit(factories.activity(owner=owner, title=title), owner)
+    # Both at Guangdong's step: on its moderator's desk and in their 全部活动.
+    client.force_login(people["guangdong"])
+    for url in (URL, "/admin/review/"):
+        page = client.get(url).content.decode()
+        for title, name, flag in (
+            ("甲单位的科普活动", "已实名的人", "已实名"),
+            ("乙单位的科普活动", "未实名的人", "未实名"),
+        ):
+            row = re.search(
+                rf"<tr[^>]*>(?:(?!</tr>).)*{title}(?:(?!</tr>).)*</tr>", page, re.S
+            ).group(0)
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+            assert name in text and flag in text, (url, text)
