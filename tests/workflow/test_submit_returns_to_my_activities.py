@@ -63,8 +63,14 @@ def test_draft_submitted_from_the_editor(client, people):
     assert current_task_state(page).status == "in_progress"
 
 
-def test_resubmitted_after_a_request_for_changes(client, people):
-    page = draft_of(people, title="退回后再次提交的活动")
+@pytest.mark.parametrize(
+    "button",
+    # "Restart workflow" is the editor's other way to resubmit, from the first step.
+    ["action-submit", "action-restart-workflow"],
+    ids=["resubmitted", "review-restarted"],
+)
+def test_after_a_request_for_changes(client, people, button):
+    page = draft_of(people, title=f"退回后再次提交的活动{button}")
     submit(page, people["submitter"])
     state = current_task_state(page)
     state.task.specific.on_action(
@@ -72,26 +78,10 @@ def test_resubmitted_after_a_request_for_changes(client, people):
     )
     client.force_login(people["submitter"])
     form = open_editor(client, page)
-    form["action-submit"] = "1"
+    form[button] = "1"
     where, shown = landing(client, client.post(EDIT_URL.format(pk=page.pk), form))
     assert where == MY_ACTIVITIES
     assert any(page.title in message for message in shown)
-    assert current_task_state(page).status == "in_progress"
-
-
-def test_review_restarted_after_a_request_for_changes(client, people):
-    """The editor's other way to resubmit: "restart workflow", from the first step."""
-    page = draft_of(people, title="退回后从头重新审核的活动")
-    submit(page, people["submitter"])
-    state = current_task_state(page)
-    state.task.specific.on_action(
-        state, people["guangdong"], "reject", comment="请补充联系人", reasons=["details"]
-    )
-    client.force_login(people["submitter"])
-    form = open_editor(client, page)
-    form["action-restart-workflow"] = "1"
-    where, _shown = landing(client, client.post(EDIT_URL.format(pk=page.pk), form))
-    assert where == MY_ACTIVITIES
     assert WorkflowState.objects.for_instance(page).filter(status="in_progress").count() == 1
 
 
