@@ -3,6 +3,7 @@ moderators list, view and mark nominations."""
 
 import mimetypes
 import re
+import uuid
 from collections import Counter
 from urllib.parse import quote
 
@@ -446,10 +447,12 @@ def _not_a_marker(request):
     return _forbidden(request, _("Nominations are marked by national moderators."))
 
 
-def mark(nominations, user, recommended, note=""):
+def mark(nominations, user, recommended, note="", only_changes=False):
     """Marks nominations as recommended (优秀活动) or not, and logs each (R25). Only
     nominations whose stored material meets every rule now, of listed activities, can be
-    recommended: the stored flag is not trusted. Returns how many were marked."""
+    recommended: the stored flag is not trusted. `only_changes` (the list's bulk actions)
+    leaves those already marked so as they were, with their own note, marker and time.
+    Returns how many were marked."""
     if not can_mark(user):
         raise PermissionError
     note = note or ""
@@ -484,6 +487,8 @@ def mark(nominations, user, recommended, note=""):
             extra = {"is_complete": True}
         else:
             marked, extra = chosen, {}
+        if only_changes:
+            marked = [nomination for nomination in marked if nomination.recommended != recommended]
         Nomination.objects.filter(pk__in=[nomination.pk for nomination in marked]).update(
             recommended=recommended,
             recommendation_note=note,
@@ -494,7 +499,9 @@ def mark(nominations, user, recommended, note=""):
         )
         action = "nominations.recommend" if recommended else "nominations.unrecommend"
         for nomination in marked:
-            log(nomination.page, action, user=user, data={"comment": note})
+            # One uuid per activity: Wagtail's page history keeps one entry per uuid and
+            # action, so entries sharing the request's uuid showed on one activity only.
+            log(nomination.page, action, user=user, uuid=uuid.uuid4(), data={"comment": note})
     recommendation_changed(nomination.page_id for nomination in marked)
     return len(marked)
 
@@ -521,13 +528,29 @@ def nomination_list_view(request):
         ids = [value for value in request.POST.getlist("selected") if is_db_id(value)]
         action = request.POST.get("action")
         if ids and action in ("recommend", "unrecommend"):
+            recommended = action == "recommend"
             chosen = Nomination.objects.filter(pk__in=ids)
+            already = chosen.filter(recommended=recommended).count()
             changed = mark(
-                chosen, request.user, action == "recommend", request.POST.get("note", "")[:500]
+                chosen,
+                request.user,
+                recommended,
+                request.POST.get("note", "")[:500],
+                only_changes=True,
             )
             messages.success(request, _("%(count)d nominations marked.") % {"count": changed})
-            skipped = len(ids) - changed
-            if skipped > 0:
+            if already:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(count)d nomination was already so marked and was left as it was.",
+                        "%(count)d nominations were already so marked and were left as they were.",
+                        already,
+                    )
+                    % {"count": already},
+                )
+            skipped = len(set(ids)) - changed - already
+            if recommended and skipped > 0:
                 messages.warning(
                     request,
                     _(

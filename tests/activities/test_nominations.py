@@ -327,6 +327,39 @@ def test_r33_bulk_marking_and_public_badge_and_filter(client, owner, national):
     assert "普通的天文活动" in full
 
 
+def test_r25_r33_bulk_marking_keeps_earlier_notes_and_shows_in_each_history(
+    client, owner, national
+):
+    """Found by an audit: a bulk mark replaced the note, marker and time of an activity
+    already recommended one by one (a blank bulk note wiped it), and Wagtail's history of
+    each activity but one lacked the entry: all shared the request's log uuid."""
+    from wagtail.models import PageLogEntry
+
+    first = make(owner, title="单独推优的活动")
+    second = make(owner, title="批量推优的活动")
+    one = _complete_nomination(client, owner, first)
+    two = _complete_nomination(client, owner, second)
+    client.force_login(national)
+    client.post(f"/admin/nominations/{first.pk}/review/", {"recommended": "1", "note": "单项推优"})
+    one.refresh_from_db()
+    assert one.recommended and one.recommendation_note == "单项推优"
+    response = client.post(
+        "/admin/nominations/",
+        {"selected": [one.pk, two.pk], "action": "recommend", "note": "批量"},
+        follow=True,
+    )
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert one.recommendation_note == "单项推优" and two.recommendation_note == "批量"
+    assert "1 nomination was already so marked and was left as it was." in (
+        response.content.decode()
+    )
+    for page, note in ((first, "单项推优"), (second, "批量")):
+        assert PageLogEntry.objects.filter(page=page, action="nominations.recommend").exists()
+        history = client.get(f"/admin/pages/{page.pk}/history/").content.decode()
+        assert note in history, page.title
+
+
 def test_r33_my_activities_links_to_the_form(client, owner, page):
     client.force_login(owner)
     with time_machine.travel(AFTER_END, tick=False):
