@@ -1,4 +1,3 @@
-import hashlib
 import ipaddress
 import logging
 from functools import cached_property
@@ -152,20 +151,28 @@ def registration_throttled(request):
     return attempts is not None and attempts > settings.REGISTRATION_ATTEMPTS_PER_HOUR
 
 
-def password_reset_throttled(request, email):
+def password_reset_throttled(request, form):
     """Whether this reset request is over a limit: per client network (one client asking
-    for many addresses) and per address (many clients mailing one inbox). Over either,
-    nothing is sent: an anonymous form must not let anyone bury an inbox in mail or spoil
-    the sender's reputation with the mail provider."""
-    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    for many addresses), then per account the mail would go to (many clients mailing one
+    inbox). Over either, nothing is sent: an anonymous form must not let anyone bury an
+    inbox in mail or spoil the sender's reputation with the mail provider.
+
+    An account's budget is spent only by mails it would receive: a request the client
+    limit refuses, or an address that finds no account (another spelling of it, say),
+    spends nothing of it, so nobody can switch off another's reset without sending them
+    working links. Counted by account, not by the typed text: PostgreSQL matches "ſ" to
+    "s", so each spelling would have had a budget of its own."""
     by_client = count_attempt(
         f"password-reset-client:{client_network(client_ip(request))}",
         REGISTRATION_WINDOW_SECONDS,
     )
-    by_address = count_attempt(f"password-reset-address:{address}", REGISTRATION_WINDOW_SECONDS)
-    return (by_client or 0) > settings.PASSWORD_RESET_REQUESTS_PER_HOUR or (
-        by_address or 0
-    ) > settings.PASSWORD_RESET_MAILS_PER_ADDRESS_PER_HOUR
+    if (by_client or 0) > settings.PASSWORD_RESET_REQUESTS_PER_HOUR:
+        return True
+    over = False
+    for user in form.get_users(form.cleaned_data["email"]):
+        mails = count_attempt(f"password-reset-account:{user.pk}", REGISTRATION_WINDOW_SECONDS)
+        over = over or (mails or 0) > settings.PASSWORD_RESET_MAILS_PER_ADDRESS_PER_HOUR
+    return over
 
 
 class PasswordResetView(wagtail_account.PasswordResetView):
@@ -177,7 +184,7 @@ class PasswordResetView(wagtail_account.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
 
     def form_valid(self, form):
-        if password_reset_throttled(self.request, form.cleaned_data["email"]):
+        if password_reset_throttled(self.request, form):
             logger.warning(
                 "password reset not sent: over the limit for %s",
                 client_network(client_ip(self.request)),

@@ -491,3 +491,29 @@ def test_password_reset_mails_are_limited_per_address_and_per_client(client, set
     # ... but not the one already mailed twice this hour.
     client.post("/admin/password_reset/", {"email": "victim@example.cn"}, REMOTE_ADDR="203.0.113.9")
     assert len(mail.outbox) == 3
+
+
+def test_nobody_can_switch_off_anothers_reset_without_sending_them_links(client, settings):
+    """Found by a second attacker's review: requests the client limit refused, and
+    addresses spelled to match no account (a Kelvin sign for k), still spent the victim's
+    budget, so a few requests an hour left the victim without any reset mail. Only mails
+    an account would receive count against it."""
+    settings.PASSWORD_RESET_MAILS_PER_ADDRESS_PER_HOUR = 2
+    settings.PASSWORD_RESET_REQUESTS_PER_HOUR = 3
+    factories.submitter(email="victim@kepuri.example.cn")
+    attacker = {"REMOTE_ADDR": "203.0.113.66"}
+    for number in range(3):
+        client.post("/admin/password_reset/", {"email": f"junk{number}@example.cn"}, **attacker)
+    for _ in range(4):  # over the attacker's client limit: refused, and nothing counted
+        client.post("/admin/password_reset/", {"email": "victim@kepuri.example.cn"}, **attacker)
+    for number in range(3):  # another spelling, which finds no account
+        client.post(
+            "/admin/password_reset/",
+            {"email": "victim@\u212aepuri.example.cn"},
+            REMOTE_ADDR=f"198.51.100.{number + 1}",
+        )
+    assert mail.outbox == []
+    client.post(
+        "/admin/password_reset/", {"email": "victim@kepuri.example.cn"}, REMOTE_ADDR="192.0.2.7"
+    )
+    assert [message.to for message in mail.outbox] == [["victim@kepuri.example.cn"]]
