@@ -117,3 +117,29 @@ def test_r31_activities_endpoint_stays_forgiving(client, live):
         data = response.json()
         assert data["meta"]["total_count"] == len(live)
     assert client.get("/api/v2/activities/", {"offset": HUGE}).json()["items"] == []
+
+
+@pytest.mark.parametrize("order", ["title", "-title", "random", "seo_title,title", "id,title"])
+def test_r31_pages_orders_no_index_answers_are_refused(client, live, order):
+    """Found by a second attacker's review: ?order=title or random sorted every page per
+    request (a second at 100,000 activities, each a new cache key)."""
+    response = client.get("/api/v2/pages/", {"order": order})
+    assert response.status_code == 400
+    assert "order is limited to" in response.json()["message"]
+    for allowed in ("id", "-id", "first_published_at", "-first_published_at"):
+        assert client.get("/api/v2/pages/", {"order": allowed}).status_code == 200
+
+
+def test_r31_pages_deep_offsets_within_the_rows_are_refused(client, live, monkeypatch):
+    """An offset is read row by row: a deep one within the rows is refused with the way
+    to narrow the query; past every row it is still the empty page."""
+    from config import api
+
+    monkeypatch.setattr(api, "MAX_PAGES_OFFSET", 1)
+    total = client.get("/api/v2/pages/").json()["meta"]["total_count"]
+    assert total > 2
+    deep = client.get("/api/v2/pages/", {"offset": 2})
+    assert deep.status_code == 400 and "offset is limited to 1" in deep.json()["message"]
+    assert client.get("/api/v2/pages/", {"offset": 1, "limit": 1}).status_code == 200
+    past = client.get("/api/v2/pages/", {"offset": total}).json()
+    assert past["items"] == [] and past["meta"]["total_count"] == total
