@@ -1,4 +1,5 @@
 import datetime
+import json
 
 from django.contrib import messages
 from django.template.loader import render_to_string
@@ -17,6 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from accounts.roles import is_submitter_only
 
 from .constants import SHORT_NOTICE, SHORT_NOTICE_WARNING
+from .forms import FOLLOW_UPS
 from .models import ActivityPage, ActivityType, JointActionCategory, SpecialActionCategory
 from .page_admin import ActivityPageViewSet
 from .permissions import activities_in_sight, sees_page_types_report
@@ -192,6 +194,17 @@ def short_notice_live_warning():
         int(timezone.localtime().utcoffset().total_seconds() // 60),
         # The server judges "less than 7 days" by its clock, not the browser's.
         int(timezone.now().timestamp() * 1000),
+    )
+
+
+@hooks.register("insert_editor_js")
+def follow_ups_shown_under_yes():
+    """R11: a flag's follow-ups show only while it is ticked (activities/js/follow-ups.js);
+    which field follows which flag is the form's own FOLLOW_UPS."""
+    return format_html(
+        '<script src="{}" data-follow-ups="{}"></script>',
+        static("activities/js/follow-ups.js"),
+        json.dumps(FOLLOW_UPS),
     )
 
 
