@@ -278,9 +278,19 @@ class ActivityIndexPage(FastRoutingMixin, Page):
 LISTED_FILTER_COLUMNS = [column for column in SEARCH_FILTERS.values() if "__" not in column]
 
 
+class TypedMomentInput(AdminDateTimeInput):
+    """Wagtail's date-and-time picker, leaving a typed value as typed: the picker replaced
+    one it could not read ("2026-12-30 25:00", "20261230") with the current time or
+    "NaN-NaN-NaN" when the box lost the focus, so a draft kept a start the unit never
+    entered; the form's own error now says what is wrong with what they typed."""
+
+    def get_config(self):
+        return {**super().get_config(), "validateOnBlur": False}
+
+
 # The format to type, shown in the box: on a phone the calendar that pops up is partly off
 # screen, and typing is the way in.
-TYPED_MOMENT = AdminDateTimeInput(attrs={"placeholder": "2026-09-20 09:00"})
+TYPED_MOMENT = TypedMomentInput(attrs={"placeholder": "2026-09-20 09:00"})
 
 
 class ActivityPage(FastRoutingMixin, Page):

@@ -40,3 +40,23 @@ def test_r8_the_start_can_be_picked_on_a_phone(page, live_server, campaign_windo
     hour = current - 1 if current > 0 else 1
     picker.locator(f'.xdsoft_time[data-hour="{hour}"]').click()
     expect(start).to_have_value(f"{start.input_value()[:10]} {hour:02d}:00")
+
+
+@pytest.mark.browser
+@E2E_DB
+def test_r8_a_mistyped_start_is_left_as_typed_for_the_form_to_refuse(
+    page, live_server, campaign_window
+):
+    """Found by an audit: the picker replaced "2026-12-30 25:00" with the current time
+    (and "20261230" with "NaN-NaN-NaN NaN:NaN") when the box lost the focus, so a draft
+    kept a start nobody typed."""
+    submitter = factories.submitter(real_name="林晓华")
+    activity = factories.activity(owner=submitter, title="手机上编辑的活动")
+    login(page, live_server.url, submitter.phone)
+    page.goto(f"{live_server.url}/admin/pages/{activity.pk}/edit/")
+    start = page.locator("#id_start_at")
+    for typed in ("2026-12-30 25:00", "20261230"):
+        start.fill(typed)
+        page.locator("#id_title").click()
+        page.keyboard.press("Escape")
+        expect(start).to_have_value(typed)
