@@ -409,7 +409,11 @@ def _submitter(page):
 def _channel(page):
     if page._channel_name is None:
         return page.get_channel_category_display() or "—"
-    return f"{page._channel_name}（{page.get_channel_category_display()}）"
+    # Full-width brackets in Chinese, ASCII ones around an English category.
+    return _("%(name)s (%(category)s)") % {
+        "name": page._channel_name,
+        "category": page.get_channel_category_display(),
+    }
 
 
 class ButtonsColumn(Column):

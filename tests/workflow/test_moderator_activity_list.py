@@ -299,3 +299,16 @@ def test_r1_lists_say_whether_the_submitters_real_name_is_verified_either_way(cl
             ).group(0)
             text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
             assert name in text and flag in text, (url, text)
+
+
+def test_r34_the_channel_reads_with_the_brackets_of_the_admins_language(client, people):
+    """Found by an audit: "广州市科学技术协会（Municipal science association）" in English."""
+    from .conftest import prefers
+
+    owner = people["submitter"]
+    submit(factories.activity(owner=owner, title="括号测试的活动"), owner)
+    client.force_login(people["guangdong"])
+    assert "广东省科学技术协会（省科协）" in client.get(URL).content.decode()
+    prefers(people["guangdong"], "en")
+    english = client.get(URL).content.decode()
+    assert "广东省科学技术协会 (Provincial science association)" in english
