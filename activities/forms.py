@@ -121,6 +121,12 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
                 **host_units.error_messages,
                 "too_few_forms": _("Add at least one host unit."),
             }
+            if self.is_bound and not self.is_submission:
+                # A draft may be saved before its host unit is known, as every other
+                # required item may: the empty row the editor shows was refused ("pick a
+                # unit or type its name") on another tab. Submitting still needs one.
+                host_units.validate_min = False
+                host_units.drop_blank_rows = True
 
     def _choosable_images(self):
         """The images the user may choose (their own uploads for a submitter, never

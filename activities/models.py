@@ -989,6 +989,11 @@ class ActivityPage(FastRoutingMixin, Page):
                 errors["start_at"] = [
                     _("The start must be later than now: submit activities before they take place.")
                 ]
+        pending = getattr(self, "_pending_relation_counts", None)
+        if pending is None and self.pk and not self.host_units.exists():
+            # The editor's host rows are checked by their own formset (R14); a draft may be
+            # saved without one, so a submission by any other path checks it here.
+            errors.setdefault("__all__", []).append(_("Add at least one host unit."))
         contact_phone = self.contact_phone if contact_phone is None else contact_phone
         if contact_phone:
             try:

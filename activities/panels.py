@@ -24,15 +24,29 @@ class BoundedChildFormSet(BaseChildFormSet):
     activities.names compares names) of a row above it is refused.
 
     `withdrawn` (set by the editor's form when the row's flag says "no", R11): every row is
-    deleted on save and none is judged."""
+    deleted on save and none is judged. `drop_blank_rows`: see below."""
 
     withdrawn = False
+    # Set by the editor's form for a draft: a new row left blank is no row (the host row
+    # the editor shows empty), rather than a row missing its unit.
+    drop_blank_rows = False
 
     def total_form_count(self):
         return min(super().total_form_count(), MAX_ROWS)
 
     def _should_delete_form(self, form):
-        return self.withdrawn or super()._should_delete_form(form)
+        return (
+            self.withdrawn
+            or (self.drop_blank_rows and self._is_blank_new_row(form))
+            or super()._should_delete_form(form)
+        )
+
+    @staticmethod
+    def _is_blank_new_row(form):
+        if form.instance.pk is not None:
+            return False
+        values = [form.data.get(form.add_prefix(key)) or "" for key in ("organization", "name")]
+        return not any(value.strip() for value in values)
 
     def clean(self):
         super().clean()

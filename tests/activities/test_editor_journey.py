@@ -158,3 +158,28 @@ def test_outside_the_window_drafts_save_but_submission_is_refused(client, submit
     saved = client.post(add_url, editor_data(image, factories.channel(), None, start_at=start))
     assert saved.status_code == 302
     assert ActivityPage.objects.get().review_state == ReviewState.DRAFT
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_r14_a_first_draft_saves_before_its_host_unit_is_known(client, submitter, add_url):
+    """Found by an audit: a new activity with only its name could not be saved as a draft,
+    because the host unit row the editor shows empty was refused on another tab. Submitting
+    still asks for one."""
+    empty_row = [{"organization": "", "name": ""}]
+    data = editor_data(None, factories.channel(), action=None, host_units=empty_row)
+    data["host_units-MIN_NUM_FORMS"] = "1"
+    response = client.post(add_url, data)
+    assert response.status_code == 302, errors_of(response)
+    page = ActivityPage.objects.get(title="广州青少年机器人科普体验日")
+    assert not page.host_units.exists()
+
+    submitted = editor_data(
+        factories.poster(submitter), factories.channel(), host_units=empty_row, title="另一个活动"
+    )
+    submitted["host_units-MIN_NUM_FORMS"] = "1"
+    response = client.post(add_url, submitted)
+    assert response.status_code == 200
+    assert errors_of(response) == {
+        "host_units-0-name": ["请从组织库中选择单位，或输入单位准确名称。"]
+    }
+    assert not ActivityPage.objects.filter(title="另一个活动").exists()

@@ -364,3 +364,15 @@ def test_r34_relative_times_in_the_editor_are_chinese():
     with translation.override("zh-hans"):
         text = naturaltime(timezone.now() - datetime.timedelta(minutes=8))
     assert "minutes" not in text and "分钟" in text
+
+
+def test_r14_a_draft_without_a_host_unit_cannot_start_review_by_any_path(people):
+    """A draft may now be saved before its host unit is known; a review started outside
+    the editor (whose host rows are checked by their formset) refuses it too."""
+    from activities.models import HostUnit
+
+    page = factories.activity(owner=people["submitter"], title="没有主办单位的草稿")
+    HostUnit.objects.filter(page=page).delete()
+    assert "请至少添加一个主办单位。" in [
+        str(message) for message in page.submission_errors().get("__all__", [])
+    ]
