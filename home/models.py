@@ -254,6 +254,18 @@ class CampaignSettings(BaseSiteSetting):
         start, end = self.opens_on, self.closes_on
         if end < start:
             raise ValidationError({"window_end": _("The window cannot close before it opens.")})
+        if end < datetime.date(self.year, 1, 1) or start > datetime.date(self.year, 12, 31):
+            # Last year's dates left in place when the year moved on closed submission for
+            # the whole new campaign, with a message naming last year's window.
+            raise ValidationError(
+                {
+                    "window_start": _(
+                        "The window must include days of the %(year)s campaign year: change "
+                        "its dates, or leave them empty for 21 August to 30 September."
+                    )
+                    % {"year": self.year}
+                }
+            )
         if self.support_person.strip() and not (self.support_phone or self.support_email):
             raise ValidationError(
                 {

@@ -1397,3 +1397,30 @@ def test_r8_r23_a_correction_of_a_started_live_activity_says_why_it_cannot_be_su
     response = client.post(EDIT_URL.format(pk=page.pk), data)
     assert response.status_code == 200
     assert START_NOT_LATER in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "refused"),
+    [
+        (datetime.date(2026, 8, 21), datetime.date(2026, 9, 30), True),  # last year's, left
+        (datetime.date(2028, 1, 1), datetime.date(2028, 2, 1), True),
+        (datetime.date(2026, 11, 7), datetime.date(2027, 2, 5), False),  # into the year
+        (datetime.date(2027, 12, 1), datetime.date(2028, 1, 31), False),  # out of it
+        (None, None, False),  # 21 August to 30 September of the year
+    ],
+)
+def test_r15_the_window_must_include_days_of_the_campaign_year(start, end, refused):
+    """Found by an audit: year 2027 saved with last year's window closed submission for the
+    whole campaign, with a message naming a 2026 window for the 2027 campaign."""
+    from django.core.exceptions import ValidationError
+
+    campaign = CampaignSettings.for_site(default_site())
+    campaign.year, campaign.window_start, campaign.window_end = 2027, start, end
+    if not refused:
+        campaign.full_clean()
+        return
+    with override("zh-hans"), pytest.raises(ValidationError) as error:
+        campaign.full_clean()
+    assert error.value.message_dict["window_start"] == [
+        "发布时间段须包含2027年度活动的日期：请修改日期，或留空（默认为8月21日至9月30日）。"
+    ]
