@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.images import ImageFile
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -566,6 +566,8 @@ def nomination_list_view(request):
         return redirect(request.get_full_path())
     filters = NominationFilterForm(request.GET or None)
     # The material counts are subqueries, which the paginator's count leaves out.
+    from workflow.models import TakeDown
+
     queryset = (
         filters.apply(Nomination.objects.all())
         .select_related("page", "page__province", "page__activity_type", "page__channel")
@@ -573,6 +575,11 @@ def nomination_list_view(request):
             photo_count=_count(NominationPhoto),
             video_count=_count(NominationVideo),
             report_count=_count(NominationReport),
+            # A recommendation of an activity taken down meanwhile is shown as such: put
+            # back, its public badge returns with it.
+            taken_down=Exists(
+                TakeDown.objects.filter(page_id=OuterRef("page_id"), restored_at=None)
+            ),
         )
         .order_by("-is_complete", "-updated_at", "-pk")
     )

@@ -2,6 +2,7 @@
 who may file and mark, and the public badge and filter."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -413,6 +414,13 @@ def test_r33_a_taken_down_activity_is_not_recommended(client, owner, national):
     assert "listed activities" in response.content.decode()
     nomination.refresh_from_db()
     assert not nomination.recommended
+    # The list says so (found by an audit: it read as any other nomination).
+    row = re.search(
+        r"<tr>(?:(?!</tr>).)*已下架的机器人活动(?:(?!</tr>).)*</tr>",
+        client.get("/admin/nominations/").content.decode(),
+        re.S,
+    ).group(0)
+    assert "Taken down" in row
 
 
 @pytest.mark.parametrize("selected", ["abc", "-1", "1.5", "99999999999999999999", "１２"])
