@@ -44,14 +44,19 @@ class CascadingRegionFormMixin:
         self.fields[province_name].queryset = Region.objects.filter(level=Region.Level.PROVINCE)
         province = self._region_value(province_name)
         city = self._region_value(city_name)
+        # Which region the rendered options are the children of: a browser restoring the
+        # form after Back restores a chosen city, not the options fetched for it, and the
+        # script refills a list whose options belong to another region.
         if city_name in self.fields:
             self.fields[city_name].queryset = Region.objects.filter(
                 level=Region.Level.CITY, parent_id=province
             )
+            self.fields[city_name].widget.attrs["data-options-for"] = province or ""
         if county_name in self.fields:
             self.fields[county_name].queryset = Region.objects.filter(
                 level=Region.Level.COUNTY, parent_id=city or province
             )
+            self.fields[county_name].widget.attrs["data-options-for"] = city or province or ""
 
     def _region_value(self, name):
         if name not in self.fields:

@@ -27,6 +27,7 @@
   }
 
   function load(select, parentCode) {
+    select.dataset.optionsFor = parentCode || "";
     if (!parentCode) {
       fill(select, []);
       return;
@@ -39,6 +40,22 @@
       .catch(function () { fill(select, []); });
   }
 
+  // A county falls back to the province's own counties (municipal districts and
+  // county-level units directly under a province) when no city is chosen.
+  function parentCode(parent, province) {
+    return parent.value || (province ? province.value : "");
+  }
+
+  // After Back, the browser restores the chosen province and city but not the options
+  // fetched for them: a list whose options (data-options-for, from the server) belong to
+  // another region than the one now chosen above it is refilled.
+  function refresh(select) {
+    var parent = byId(select.dataset.regionParent);
+    if (!parent || select.dataset.optionsFor === undefined) return;
+    var code = parentCode(parent, byId(select.dataset.regionProvince));
+    if (code !== select.dataset.optionsFor) load(select, code);
+  }
+
   function wire(select) {
     if (select.dataset.regionWired) return;
     select.dataset.regionWired = "1";
@@ -46,10 +63,7 @@
     var province = byId(select.dataset.regionProvince);
     if (!parent) return;
     parent.addEventListener("change", function () {
-      // A county falls back to the province's own counties (municipal districts and
-      // county-level units directly under a province) when no city is chosen.
-      var code = parent.value || (province ? province.value : "");
-      load(select, code);
+      load(select, parentCode(parent, province));
     });
     if (province && province !== parent) {
       province.addEventListener("change", function () {
@@ -59,7 +73,9 @@
   }
 
   function wireAll(root) {
-    (root || document).querySelectorAll("select[data-region-level]").forEach(wire);
+    var selects = (root || document).querySelectorAll("select[data-region-level]");
+    selects.forEach(wire);
+    selects.forEach(refresh);
   }
 
   if (document.readyState === "loading") {
@@ -68,4 +84,7 @@
     wireAll();
   }
   document.addEventListener("w-formset:added", function (event) { wireAll(event.target); });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("select[data-region-level]").forEach(refresh);
+  });
 })();
