@@ -74,12 +74,13 @@ class HomePage(FastRoutingMixin, Page):
         context["upcoming"] = with_card_data(
             order(live, "start", now, states=(ActivityState.ONGOING, ActivityState.UPCOMING))
         )[:8]
-        # The summary is of this campaign's year, as the statistics report counts (R32);
-        # all years together grew under each new year's heading.
+        # The summary is of this campaign's year (R32); all years together grew under each
+        # new year's heading. Its numbers link to the listing of the same activities.
         year = context["campaign"].year
         counts = home_counts(year)
+        first, last = year_days(year)
         context["counts_year"] = year
-        context["year_filter"] = f"from={year}-01-01&to={year}-12-31"
+        context["year_filter"] = f"from={first.isoformat()}&to={last.isoformat()}"
         context["total_approved"] = counts["total"]
         # The counts are shared by every language: the names are the current language's
         # (R34), from the provinces this process keeps.
@@ -98,8 +99,13 @@ class HomePage(FastRoutingMixin, Page):
         return context
 
 
+def year_days(year):
+    """The first and last day of `year`, as the listing's date range takes them."""
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
 HOME_COUNTS_SECONDS = 300
-HOME_COUNTS_KEY = "home:counts"
+HOME_COUNTS_KEY = "home:year-counts"
 
 
 def home_counts(year):
@@ -109,10 +115,16 @@ def home_counts(year):
     counts them again and the others show the previous ones (activities.cache.recounted):
     every request in flight counting them at once kept a burst of visitors waiting 8 s."""
     from activities.cache import recounted
-    from activities.stats import approved_activities
+    from activities.listing import apply_filters, public_activities
 
     def count():
-        grouped = approved_activities(year).order_by()
+        # The activities taking place in the year, by the listing's own date rule: each
+        # number is what its link lists. By start (as the statistics report counts), an
+        # exhibition running over New Year was listed under the year but not counted.
+        first, last = year_days(year)
+        grouped = apply_filters(
+            public_activities(), {"from_date": first, "to_date": last}
+        ).order_by()
         return {
             "total": grouped.count(),
             "by_province": list(

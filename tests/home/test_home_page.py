@@ -59,9 +59,10 @@ def test_R27_activity_types_and_the_index_show_changes_at_once(client):
     assert "/all-activities/" in hrefs, hrefs
 
 
-def test_R32_the_public_summary_counts_the_campaigns_year_as_the_report_does(client):
-    """The summary counted every live activity of every year under the year's heading; the
-    statistics report counts the activities starting in the year (Beijing time)."""
+def test_R32_the_public_summary_counts_the_campaigns_year(client):
+    """The summary counted every live activity of every year under the year's heading. It
+    counts those of the year (Beijing time): ones held within it, as its links list them
+    (an activity spanning New Year counts in both years: the next test)."""
     import datetime
 
     from activities.stats import approved_activities
@@ -72,11 +73,12 @@ def test_R32_the_public_summary_counts_the_campaigns_year_as_the_report_does(cli
     campaign.year = 2025
     campaign.save()
     for title, start in (
-        ("上一年的科普活动", datetime.datetime(2024, 12, 31, 23, 0, tzinfo=beijing)),
+        ("上一年的科普活动", datetime.datetime(2024, 12, 31, 22, 0, tzinfo=beijing)),
         ("本年度第一个活动", datetime.datetime(2025, 1, 1, 0, 0, tzinfo=beijing)),
         ("本年度第二个活动", datetime.datetime(2025, 9, 20, 9, 0, tzinfo=beijing)),
     ):
-        factories.activity(owner, publish=True, title=title, start_at=start)
+        end = start + datetime.timedelta(hours=1)
+        factories.activity(owner, publish=True, title=title, start_at=start, end_at=end)
     home = _home(client)
     assert "2025" in home.select_one(".stats h2").get_text()
     total = home.select_one(".stats__total").get_text()
@@ -103,3 +105,40 @@ def test_R30_home_and_listing_describe_themselves_for_sharing(client):
     assert listing.select_one('meta[property="og:title"]')["content"] == (
         ActivityIndexPage.objects.get().title
     )
+
+
+def test_R32_each_summary_number_is_what_its_link_lists(client):
+    """Found by an audit: the summary counted activities starting in the campaign year and
+    linked to the listing of those taking place in it, so an exhibition running over New
+    Year was listed but not counted (科普展览 9, its link 10)."""
+    import datetime
+
+    from django.utils import timezone
+
+    campaign = CampaignSettings.for_site(Site.objects.get(is_default_site=True))
+    year = campaign.year
+    owner = factories.submitter()
+    show = ActivityType.objects.get(name="科普展览")
+
+    def at(*args):
+        return timezone.make_aware(datetime.datetime(*args))
+
+    for title, start, end in (
+        ("跨年的科普展览", at(year - 1, 12, 11, 9), at(year, 1, 1, 9, 30)),
+        ("年内的科普展览", at(year, 9, 20, 9), at(year, 9, 20, 17)),
+        ("去年的科普展览", at(year - 1, 9, 20, 9), at(year - 1, 9, 20, 17)),
+        ("明年的科普展览", at(year + 1, 1, 2, 9), at(year + 1, 1, 2, 17)),
+    ):
+        factories.activity(
+            owner, publish=True, title=title, activity_type=show, start_at=start, end_at=end
+        )
+    home = _home(client)
+    link = next(a for a in home.select(".type-links a") if "科普展览" in a.get_text())
+    shown = int(link.select_one(".type-links__count").get_text())
+    assert shown == 2
+    listed = client.get(link["href"]).content.decode()
+    assert f"共 {shown} 个活动" in listed
+    assert "跨年的科普展览" in listed and "去年的科普展览" not in listed
+    province = home.select_one(".stats a")
+    count = int(province.find_parent("tr").select("td")[1].get_text())
+    assert f"共 {count} 个活动" in client.get(province["href"]).content.decode()
