@@ -13,6 +13,7 @@ from organizations.models import Organization
 from organizations.widgets import CascadingRegionFormMixin
 
 from .constants import HTTP_URL_MESSAGE, TITLE_MAX_LENGTH
+from .panels import row_is_blank
 from .text import rich_text_is_visible
 
 RELATION_FIELDS = ("joint_action_categories", "special_action_categories")
@@ -332,11 +333,8 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
     def _filled_rows(self, formset):
         if formset is None or getattr(formset, "withdrawn", False):
             return 0
-        rows = 0
-        for form in formset.forms:
-            if self.data.get(form.add_prefix("DELETE")):
-                continue
-            values = [self.data.get(form.add_prefix(key), "") for key in ("organization", "name")]
-            if any(value.strip() for value in values):
-                rows += 1
-        return rows
+        return sum(
+            1
+            for form in formset.forms
+            if not self.data.get(form.add_prefix("DELETE")) and not row_is_blank(form)
+        )

@@ -14,6 +14,12 @@ MAX_ROWS = 100
 DUPLICATE_UNIT_MESSAGE = _("This unit is already listed above. Remove one of the two.")
 
 
+def row_is_blank(form):
+    """Whether a unit row, as posted, names no unit (neither a library pick nor a name)."""
+    values = [form.data.get(form.add_prefix(key)) or "" for key in ("organization", "name")]
+    return not any(value.strip() for value in values)
+
+
 class BoundedChildFormSet(BaseChildFormSet):
     """At most MAX_ROWS rows are built, whatever TOTAL_FORMS a request claims. A forged
     TOTAL_FORMS of 100,000,000 made one editor request build and render 2,000 empty forms
@@ -43,10 +49,7 @@ class BoundedChildFormSet(BaseChildFormSet):
 
     @staticmethod
     def _is_blank_new_row(form):
-        if form.instance.pk is not None:
-            return False
-        values = [form.data.get(form.add_prefix(key)) or "" for key in ("organization", "name")]
-        return not any(value.strip() for value in values)
+        return form.instance.pk is None and row_is_blank(form)
 
     def clean(self):
         super().clean()
