@@ -1,7 +1,9 @@
+import copy
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms.account import AvatarPreferencesForm
+from wagtail.admin.forms.account import AvatarPreferencesForm, NotificationPreferencesForm
 from wagtail.admin.forms.auth import LoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
@@ -154,3 +156,27 @@ class AvatarForm(AvatarPreferencesForm):
         self.fields["avatar"] = CheckedImageField(
             label=field.label, required=False, widget=field.widget
         )
+
+
+class NotificationsForm(NotificationPreferencesForm):
+    """Wagtail offers the "submitted" switch only to users who may publish pages. A
+    province moderator reviews through their step without that permission: every
+    submission of their province was mailed to them with no switch to stop it, and so were
+    replies to comments they left while reviewing."""
+
+    REVIEWER_FIELDS = ("submitted_notifications", "updated_comments_notifications")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.instance.user
+        if roles.in_group(user, roles.PROVINCE_MODERATORS) or roles.in_group(
+            user, roles.NATIONAL_MODERATORS
+        ):
+            for name in self.REVIEWER_FIELDS:
+                if name not in self.fields:
+                    self.fields[name] = copy.deepcopy(self.base_fields[name])
+            self.order_fields(self.Meta.fields)
+        if "submitted_notifications" in self.fields:
+            self.fields["submitted_notifications"].help_text = _(
+                "Receive an email when an activity awaits your review"
+            )

@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views import account as wagtail_account
+from wagtail.users.models import UserProfile
 
-from .forms import AvatarForm
+from .forms import AvatarForm, NotificationsForm
 from .lockout import client_ip
 from .models import User
 
@@ -47,10 +48,15 @@ class AvatarSettingsPanel(wagtail_account.AvatarSettingsPanel):
     template_name = "accounts/account/avatar_panel.html"
 
 
+class NotificationsSettingsPanel(wagtail_account.NotificationsSettingsPanel):
+    form_class = NotificationsForm
+
+
 # Wagtail's panels replaced by ours, by the class they are an instance of.
 OWN_PANELS = {
     wagtail_account.NameEmailSettingsPanel: RealNameEmailSettingsPanel,
     wagtail_account.AvatarSettingsPanel: AvatarSettingsPanel,
+    wagtail_account.NotificationsSettingsPanel: NotificationsSettingsPanel,
 }
 
 
@@ -72,6 +78,10 @@ def remember_form(panel):
 
 class AccountView(wagtail_account.AccountView):
     @cached_property
+    def profile(self):
+        return UserProfile.get_for_user(self.request.user)
+
+    @cached_property
     def panels(self):
         panels = []
         for panel in super().get_panels():
@@ -79,6 +89,14 @@ class AccountView(wagtail_account.AccountView):
             if own is not None:
                 panel = own(self.request, panel.user, panel.profile)
             panels.append(remember_form(panel))
+        # Wagtail leaves out a panel it finds inactive; ours may have fields for the user
+        # (a province moderator's notification switches).
+        shown = {type(panel) for panel in panels}
+        for own in OWN_PANELS.values():
+            if own not in shown:
+                panel = own(self.request, self.request.user, self.profile)
+                if panel.is_active():
+                    panels.append(remember_form(panel))
         return panels
 
     def get_panels(self):
