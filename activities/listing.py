@@ -122,6 +122,15 @@ class ActivityFilterForm(forms.Form):
     def clean_recommended(self):
         return self.data.get("recommended") in {"1", "true", "on", "yes"}
 
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from_date"), cleaned.get("to_date")
+        if start and end and start > end:
+            # Dates picked the wrong way round still name the days between them: the
+            # visitor was shown nothing, and no reason.
+            cleaned["from_date"], cleaned["to_date"] = end, start
+        return cleaned
+
     def values(self):
         """The valid, non-empty filters; invalid ones are dropped, not reported."""
         self.is_valid()
@@ -947,6 +956,9 @@ def build(params, root=None, default_sort=SortChoices.START, moment=None):
         # Page 1 is read exactly even while the count lags a burst of approvals (Segments).
         "result_count": max(paginator.count, len(page.object_list) if number == 1 else 0),
         "sort": sort,
+        # The search keeps its best MAX_SEARCH_HITS: at the bound there may be more.
+        "search_capped": bool(query) and paginator.count >= MAX_SEARCH_HITS,
+        "max_search_hits": MAX_SEARCH_HITS,
         "search_query": query,
         "querystring": querystring_without_page(params),
     }
@@ -993,6 +1005,15 @@ def chips(values, params, form=None):
         remaining = params.copy()
         remaining.pop(public, None)
         remaining.pop("page", None)
+        if name in ("from_date", "to_date"):
+            # The form may have swapped dates given the wrong way round: what stays is
+            # the other date as shown, not the other parameter as typed.
+            other, other_public = (
+                ("to_date", "to") if name == "from_date" else ("from_date", "from")
+            )
+            remaining.pop(other_public, None)
+            if other in values:
+                remaining[other_public] = f"{values[other]:%Y-%m-%d}"
         result.append({"label": text, "url": "?" + remaining.urlencode()})
     return result
 

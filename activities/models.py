@@ -1343,7 +1343,7 @@ class ActivityPage(FastRoutingMixin, Page):
             "eventAttendanceMode": modes.get(self.mode),
             "eventStatus": "https://schema.org/EventScheduled",
             "description": (self.content or "")[:300],
-            "location": {"@type": "Place", "name": place},
+            "location": self.json_ld_location(url, place),
             "organizer": [
                 {"@type": "Organization", "name": name}
                 for name in (
@@ -1357,13 +1357,26 @@ class ActivityPage(FastRoutingMixin, Page):
             rendition = renditions.rendition(self.poster, renditions.SHARE)
             if rendition is not None:
                 data["image"] = request.build_absolute_uri(rendition.url)
-        if self.public_reservation_url:
-            data["offers"] = {"@type": "Offer", "url": self.public_reservation_url, "price": "0"}
+        if self.public_reservation_url and self.activity_state() != ActivityState.ENDED:
+            # No price: the platform does not know one, and "0" told search engines
+            # every booked activity was free.
+            data["offers"] = {"@type": "Offer", "url": self.public_reservation_url}
         # No "<", ">" or "&" at all (JSON escapes them, as Django's json_script does): "</"
         # would end the script element, and "<!--<script>" would make the browser read the
         # rest of the page as script.
         text = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
         return mark_safe(text)  # noqa: S308 - JSON of our own data, markup characters escaped
+
+    def json_ld_location(self, url, place):
+        """schema.org: an online activity is held at a VirtualLocation (where to take
+        part, else its page), an offline one at a Place, one held both ways at both."""
+        virtual = {"@type": "VirtualLocation", "url": self.public_reservation_url or url}
+        physical = {"@type": "Place", "name": place}
+        if self.mode == self.Mode.ONLINE:
+            return virtual
+        if self.mode == self.Mode.BOTH:
+            return [physical, virtual]
+        return physical
 
     @classmethod
     def index_for_user(cls, user):
