@@ -47,7 +47,7 @@ def with_api_data(queryset):
     if isinstance(queryset, listing.OrderedResult):
         return queryset.map(with_api_data)
     return queryset.select_related(
-        "province", "city", "county", "activity_type", "channel"
+        "province", "city", "county", "activity_type", "channel", "nomination"
     ).prefetch_related(
         Prefetch("poster", queryset=Image.objects.prefetch_renditions(POSTER_RENDITION)),
         Prefetch("host_units", queryset=HostUnit.objects.select_related("organization")),
@@ -208,6 +208,12 @@ class ActivityPagination(WagtailPagination):
 # The endpoint --------------------------------------------------------------------------
 
 
+# The long texts, served by the detail view. The detail page's other public facts are in
+# both; the contact person and phone stay on the page, out of reach of a loop over every
+# activity.
+DETAIL_ONLY_FIELDS = ["content", "highlights", "details"]
+
+
 class ActivitiesAPIViewSet(BaseAPIViewSet):
     """/api/v2/activities/ and /api/v2/activities/<id>/."""
 
@@ -231,24 +237,29 @@ class ActivitiesAPIViewSet(BaseAPIViewSet):
         "address",
         APIField("channel", serializer=ChannelField()),
         "is_youth_festival",
+        APIField("is_recommended"),
         "audience",
+        "scientists",
+        "expected_participants",
+        "participation_channel",
         APIField("host_units", serializer=UnitNamesField()),
         APIField("organizer_units", serializer=UnitNamesField()),
         APIField("reservation_url", serializer=ReservationUrlField()),
         APIField("url", serializer=HtmlUrlField(read_only=True)),
         APIField("poster", serializer=PosterField()),
         "content",
+        "highlights",
         APIField(
             "details",
             serializer=PublicRichTextField(ActivityPage._meta.get_field("details")),
         ),
     ]
     meta_fields = with_html_url(["type", "detail_url", "html_url", "first_published_at"])
-    detail_only_fields = ["content", "details"]
+    detail_only_fields = DETAIL_ONLY_FIELDS
     # Everything but the long texts, which the detail view adds.
     listing_default_fields = [
         *field_names(meta_fields),
-        *[name for name in field_names(body_fields) if name not in {"content", "details"}],
+        *[name for name in field_names(body_fields) if name not in DETAIL_ONLY_FIELDS],
     ]
     nested_default_fields = ["id", "type", "detail_url", "title"]
     name = "activities"
