@@ -2,6 +2,7 @@ import copy
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.account import AvatarPreferencesForm, NotificationPreferencesForm
 from wagtail.admin.forms.auth import LoginForm
@@ -73,7 +74,26 @@ class ProvinceRoleMixin:
         return cleaned_data
 
 
-class AccountCreationForm(ProvinceRoleMixin, MobileFieldMixin, UserCreationForm):
+class CertifiedOrganizationMixin:
+    """The user's organization is one of the library's certified entries, or the one the
+    user already has: the select offered pending and rejected requests too (R4)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("organization")
+        if field is None:
+            return
+        from organizations.models import Organization
+
+        current = self.instance.organization_id if self.instance.pk else None
+        field.queryset = Organization.objects.filter(
+            Q(status=Organization.Status.CERTIFIED) | Q(pk=current)
+        )
+
+
+class AccountCreationForm(
+    CertifiedOrganizationMixin, ProvinceRoleMixin, MobileFieldMixin, UserCreationForm
+):
     first_name = None
     last_name = None
     email = forms.EmailField(required=False, label=_("Email"))
@@ -82,7 +102,13 @@ class AccountCreationForm(ProvinceRoleMixin, MobileFieldMixin, UserCreationForm)
         fields = USER_ADMIN_FIELDS
 
 
-class AccountEditForm(StaleSaveFormMixin, ProvinceRoleMixin, MobileFieldMixin, UserEditForm):
+class AccountEditForm(
+    StaleSaveFormMixin,
+    CertifiedOrganizationMixin,
+    ProvinceRoleMixin,
+    MobileFieldMixin,
+    UserEditForm,
+):
     # Moving a moderator to another province changes whose desk the review tasks reach:
     # an older form must not put the province (or anything else) back.
     stale_message = _(

@@ -78,9 +78,12 @@ from .states import (
     review_state_for,
 )
 from .text import (
+    clean_names,
+    direction_control_message,
     first_control_character,
     first_direction_control,
     has_visible_character,
+    one_line_control_message,
     perceived_length,
     rich_text_is_visible,
     rich_text_length,
@@ -120,13 +123,6 @@ def title_length_message(count):
         "count": count,
         "max": TITLE_MAX_LENGTH,
     }
-
-
-def direction_control_message(char):
-    return _(
-        "Delete the invisible direction control (%(code)s) in this field: it makes the text "
-        "read in another order than it was typed."
-    ) % {"code": f"U+{ord(char):04X}"}
 
 
 class ActivityCopyForm(CopyForm):
@@ -202,6 +198,13 @@ class ManagedOption(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # Invisible characters made a look-alike of an option already listed (text.name_text).
+        super().clean()
+        errors = clean_names(self, "name", "name_en")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_name(self):
@@ -321,7 +324,10 @@ class ActivityPage(FastRoutingMixin, Page):
         on_delete=models.PROTECT,
         null=True,
         related_name="activities",
-        limit_choices_to={"is_active": True},
+        # No limit_choices_to={"is_active": True}: a retired type stays valid on the
+        # activities that have it (approving or saving them was refused with "… is not a
+        # valid choice"); the editor offers new choices from the types in use only
+        # (ActivityPageForm._offer_active_options).
     )
     start_at = models.DateTimeField(
         _("starts"),
@@ -890,20 +896,15 @@ class ActivityPage(FastRoutingMixin, Page):
                     continue
             if char is None:
                 continue
-            code = f"U+{ord(char):04X}"
-            if multi_line:
-                message = _(
-                    "Delete the invisible control character (%(code)s) in this text, such "
-                    "as a manual line break pasted from Word. Line breaks made with Enter "
-                    "and tabs are fine."
-                )
-            else:
-                message = _(
-                    "Delete the invisible control character (%(code)s) in this field, such "
-                    "as a line break or tab pasted from elsewhere: it takes one line of "
-                    "plain text."
-                )
-            add(field.name, message % {"code": code})
+            if not multi_line:
+                add(field.name, one_line_control_message(char))
+                continue
+            message = _(
+                "Delete the invisible control character (%(code)s) in this text, such "
+                "as a manual line break pasted from Word. Line breaks made with Enter "
+                "and tabs are fine."
+            )
+            add(field.name, message % {"code": f"U+{ord(char):04X}"})
 
     def _clean_region(self, add):
         province, city, county = self.province, self.city, self.county

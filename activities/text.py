@@ -10,8 +10,10 @@ import re
 import unicodedata
 from html import unescape
 
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.validators import FILLERS
 
@@ -109,6 +111,68 @@ def first_direction_control(text):
     """The first bidirectional embedding, override or isolate in `text`, or None."""
     match = DIRECTION_CONTROLS.search(text or "")
     return match.group() if match else None
+
+
+# Names of the library and of the activity options (R3, R4) --------------------------------
+#
+# Names are told apart by what people see. Unicode's format characters (category Cf: the
+# zero-width space, joiners, the byte order mark, the word joiner, the soft hyphen, the
+# direction marks) show nothing, so 北京市科学技术协会 followed by U+200B was a second
+# organization beside the real one, passing its uniqueness check; activity types and
+# action categories alike. They are removed before a name is stored and compared. A
+# direction control, which reorders what is shown, and a control character are refused,
+# with the messages the activity's own fields give (ActivityPage.clean).
+
+
+def direction_control_message(char):
+    return _(
+        "Delete the invisible direction control (%(code)s) in this field: it makes the text "
+        "read in another order than it was typed."
+    ) % {"code": f"U+{ord(char):04X}"}
+
+
+def one_line_control_message(char):
+    return _(
+        "Delete the invisible control character (%(code)s) in this field, such as a line "
+        "break or tab pasted from elsewhere: it takes one line of plain text."
+    ) % {"code": f"U+{ord(char):04X}"}
+
+
+def name_text(value):
+    """`value` as a name is stored and compared: in Unicode's composed form (NFC), without
+    format characters, its whitespace runs one space and its ends trimmed. Raises
+    ValidationError for a direction control or a control character (not whitespace)."""
+    text = unicodedata.normalize("NFC", str(value or ""))
+    char = first_direction_control(text)
+    if char is not None:
+        raise ValidationError(direction_control_message(char), code="direction")
+    text = " ".join("".join(c for c in text if unicodedata.category(c) != "Cf").split())
+    char = first_control_character(text)
+    if char is not None:
+        raise ValidationError(one_line_control_message(char), code="control")
+    return text
+
+
+def clean_names(instance, *fields):
+    """Replaces each of `fields` of `instance` by its name_text(); returns the errors as
+    {field: ValidationError} for a model's clean(). A required name left with nothing
+    visible (only invisible characters were typed) is refused as empty."""
+    from django import forms
+
+    errors = {}
+    for name in fields:
+        try:
+            value = name_text(getattr(instance, name))
+        except ValidationError as error:
+            errors[name] = error
+            continue
+        setattr(instance, name, value)
+        field = instance._meta.get_field(name)
+        if not field.blank and not has_visible_character(value):
+            errors[name] = ValidationError(
+                forms.Field.default_error_messages["required"], code="required"
+            )
+    return errors
 
 
 # Length as readers count it (R6) ---------------------------------------------------------

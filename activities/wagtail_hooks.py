@@ -2,20 +2,25 @@ import datetime
 import json
 
 from django.contrib import messages
+from django.contrib.admin.utils import quote
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.site_summary import PagesSummaryItem
 from wagtail.admin.ui.components import Component
+from wagtail.models import Revision
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.roles import is_submitter_only
+from accounts.viewsets import YesNoColumn
 
 from .constants import SHORT_NOTICE, SHORT_NOTICE_WARNING
 from .forms import FOLLOW_UPS
@@ -30,7 +35,12 @@ from .views import AllActivitiesView, MyActivitiesView, can_list_all_activities,
 class ActivityTypeViewSet(SnippetViewSet):
     model = ActivityType
     icon = "tag"
-    list_display = ["name", "name_en", "sort_order", "is_active"]
+    list_display = [
+        "name",
+        "name_en",
+        "sort_order",
+        YesNoColumn("is_active", label=ActivityType._meta.get_field("is_active").verbose_name),
+    ]
     ordering = ["sort_order", "name"]
 
 
@@ -50,6 +60,71 @@ class ActivityListsGroup(SnippetViewSetGroup):
 
 
 register_snippet(ActivityListsGroup)
+
+
+# An option that activities use is not deleted (R11) ----------------------------------------
+#
+# Deleting a joint or special action category stripped it from the approved activities that
+# had it (a many-to-many relation, which Wagtail's reference index does not count: its
+# delete page said "used 0 times"), and their next save was refused for want of a
+# category. A type was refused only where the reference index knew its activities (the
+# bulk seeder's were a ProtectedError, a 500). Retiring the option (启用 unticked) keeps it
+# on those activities and offers it no more.
+
+# How an activity holds each list: the page's field, also the key in its revisions.
+OPTION_FIELDS = {
+    ActivityType: "activity_type",
+    JointActionCategory: "joint_action_categories",
+    SpecialActionCategory: "special_action_categories",
+}
+
+
+def activities_using(option):
+    """How many activities have `option`: on the page (its live version, or the first of one
+    never published) or in its latest version (a draft, or one under review, whose
+    approval would otherwise lose it)."""
+    field = OPTION_FIELDS[type(option)]
+    pages = set(ActivityPage.objects.filter(**{field: option}).values_list("pk", flat=True))
+    drafts = Revision.objects.filter(
+        pk__in=ActivityPage.objects.filter(has_unpublished_changes=True).values(
+            "latest_revision_id"
+        )
+    ).values_list("object_id", f"content__{field}")
+    for object_id, value in drafts.iterator(chunk_size=2000):
+        if value == option.pk or (isinstance(value, list) and option.pk in value):
+            pages.add(int(object_id))
+    return len(pages)
+
+
+def option_in_use_message(option, count):
+    return ngettext(
+        "“%(name)s” cannot be deleted: %(count)d activity uses it. Untick “in use” "
+        "instead: the activity keeps it, and it is no longer offered.",
+        "“%(name)s” cannot be deleted: %(count)d activities use it. Untick “in use” "
+        "instead: those activities keep it, and it is no longer offered.",
+        count,
+    ) % {"name": option.name, "count": count}
+
+
+@hooks.register("before_delete_snippet")
+def keep_options_in_use(request, instances):
+    """Refuses the delete page and the bulk delete (both ask this hook first, for showing
+    the confirmation as for deleting) when activities use one of the options."""
+    in_use = [
+        (option, count)
+        for option in instances
+        if type(option) in OPTION_FIELDS
+        for count in [activities_using(option)]
+        if count
+    ]
+    if not in_use:
+        return None
+    for option, count in in_use:
+        messages.error(request, option_in_use_message(option, count))
+    viewset = in_use[0][0].snippet_viewset
+    if len(instances) == 1:
+        return redirect(viewset.get_url_name("edit"), quote(instances[0].pk))
+    return redirect(viewset.get_url_name("list"))
 
 
 @hooks.register("register_admin_viewset")

@@ -1,9 +1,11 @@
+import copy
 import datetime
 import functools
 import hashlib
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -21,6 +23,7 @@ from accounts.validators import (
     tel_uri,
     validate_contact_phone,
 )
+from activities.constants import MAX_YEAR, MIN_YEAR
 
 from .routing import FastRoutingMixin
 
@@ -89,13 +92,21 @@ class HomePage(FastRoutingMixin, Page):
             {**row, "province_name": names.get(row["province__code"], row["province__name"])}
             for row in counts["by_province"]
         ]
+        # The types in use, and retired ones that public activities of the year still have:
+        # listing only those in use, the numbers did not add up to the total beside them,
+        # and a visitor could not reach a retired type's activities from here.
         types = kept(
-            "home:types",
-            lambda: list(ActivityType.objects.filter(is_active=True).order_by("sort_order")),
+            "home:all-types",
+            lambda: list(ActivityType.objects.order_by("sort_order", "name")),
         )
-        for activity_type in types:
-            activity_type.count = counts["by_type"].get(activity_type.pk, 0)
-        context["types"] = types
+        context["types"] = []
+        for kept_type in types:
+            count = counts["by_type"].get(kept_type.pk, 0)
+            if count or kept_type.is_active:
+                # A copy: the kept list is shared by requests counting other years.
+                activity_type = copy.copy(kept_type)
+                activity_type.count = count
+                context["types"].append(activity_type)
         return context
 
 
@@ -167,7 +178,13 @@ class CampaignSettings(BaseSiteSetting):
     """The yearly campaign (R15). Drafts can be saved at any time; submission for review
     is open only inside the publishing window (the guide: 21 August – 30 September)."""
 
-    year = models.PositiveSmallIntegerField(_("campaign year"), default=_default_year)
+    # Bounded as the statistics' year (and an activity's dates): year 0 or 10000 failed the
+    # form with a 500, and year 1, saved, made the statistics page a 500 for everyone.
+    year = models.PositiveSmallIntegerField(
+        _("campaign year"),
+        default=_default_year,
+        validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
+    )
     theme = models.CharField(
         _("theme"),
         max_length=100,
@@ -261,8 +278,21 @@ class CampaignSettings(BaseSiteSetting):
         routing fact just kept)."""
         return cls.base_queryset().filter(site=site).first() or cls(site=site)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """A year stored out of bounds (before the bounds, or around the form) reads as the
+        current year: the home page, the statistics and the publishing window all build
+        dates of it."""
+        settings = super().from_db(db, field_names, values)
+        year = settings.__dict__.get("year")
+        if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+            settings.year = _default_year()
+        return settings
+
     def clean(self):
         super().clean()
+        if not isinstance(self.year, int) or not MIN_YEAR <= self.year <= MAX_YEAR:
+            return  # The year's own validators say why; its dates cannot be built.
         start, end = self.opens_on, self.closes_on
         if end < start:
             raise ValidationError({"window_end": _("The window cannot close before it opens.")})

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from activities.text import clean_names
+
 # Province-level units whose districts act as "municipal associations" (市科协) per the guide.
 MUNICIPALITY_CODES = frozenset({"110000", "120000", "310000", "500000"})
 
@@ -187,8 +189,9 @@ class Organization(models.Model):
 
     def clean(self):
         super().clean()
-        self.name = " ".join((self.name or "").split())
-        errors = {}
+        # Whitespace runs are one space, and invisible characters go: 北京市科学技术协会
+        # with a zero-width space was a second association beside the real one (R3, R4).
+        errors = clean_names(self, "name", "short_name")
         category = self.category
         province, city, county = self.province, self.city, self.county
         if county is not None and city is None and category != self.Category.MUNICIPAL:

@@ -1,5 +1,6 @@
 import datetime
 
+from django.contrib import messages
 from django.contrib.admin import FieldListFilter
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path, lookup_field
@@ -27,6 +28,7 @@ from .choosers import organization_chooser_viewset
 from .decisions import decide, log_decision
 from .forms import REGION_WIDGETS
 from .models import Organization
+from .widgets import LibraryChooserWidget
 
 # (model, list_filter) -> the query parameters of those filters. Building a filter reads
 # its choices (the provinces); the parameter names only depend on the declaration.
@@ -111,13 +113,60 @@ class DecisionFormMixin:
         decided = (
             "status" in form.changed_data and organization.status != Organization.Status.PENDING
         )
+        rerouting = organization.pk is not None and ROUTING_FIELDS & set(form.changed_data)
         if decided:
             decide(organization, organization.status, organization.rejection_reason)
         with transaction.atomic():
             response = super().form_valid(form)
             if decided:
                 log_decision(self.instance, self.request.user)
+        if rerouting:
+            warn_of_channel_activities(self.request, self.instance)
         return response
+
+
+# What decides an activity's review (R19, R20): its channel's category and province, and
+# that the channel is certified.
+ROUTING_FIELDS = frozenset({"category", "province", "status"})
+
+
+def channel_activities(organization):
+    """(under review, public): how many activities have `organization` as their channel, in
+    the version under review and in the live version."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import WorkflowState
+
+    from activities.listing import public_activities
+    from activities.models import ActivityPage
+
+    reviewing = (
+        WorkflowState.objects.filter(
+            status=WorkflowState.STATUS_IN_PROGRESS,
+            content_type=ContentType.objects.get_for_model(ActivityPage),
+            current_task_state__revision__content__channel=organization.pk,
+        )
+        .values("object_id")
+        .distinct()
+        .count()
+    )
+    return reviewing, public_activities().filter(channel=organization).count()
+
+
+def warn_of_channel_activities(request, organization):
+    """A changed category, province or status is saved, but activities already routed by
+    the old ones keep their reviewers, and one whose channel no longer fits its category or
+    is no longer certified cannot be approved: say so, with the numbers."""
+    reviewing, live = channel_activities(organization)
+    if reviewing or live:
+        messages.warning(
+            request,
+            _(
+                "%(name)s is the responsible channel of %(reviewing)d activities under review "
+                "and %(live)d public activities. Those under review keep their current "
+                "reviewers and may have to be sent back for changes."
+            )
+            % {"name": organization.name, "reviewing": reviewing, "live": live},
+        )
 
 
 class OrganizationCreateView(DecisionFormMixin, CreateView):
@@ -219,7 +268,7 @@ class OrganizationAdmin(ModelAdmin):
                     ],
                     heading=_("Region"),
                 ),
-                FieldPanel("parent"),
+                FieldPanel("parent", widget=LibraryChooserWidget()),
                 MultiFieldPanel(
                     [FieldPanel("status"), FieldPanel("rejection_reason")],
                     heading=_("Certification"),

@@ -3,7 +3,10 @@ import re
 from django import forms
 from django.urls import reverse_lazy
 
-from .models import Region
+from home.converters import is_db_id
+
+from .choosers import OrganizationChooserWidget
+from .models import Organization, Region
 
 REGION_CODE = re.compile(r"[0-9]{6}")
 
@@ -70,3 +73,14 @@ class CascadingRegionFormMixin:
         if value is None and self.instance is not None:
             value = getattr(self.instance, f"{name}_id", None)
         return getattr(value, "pk", value) or None
+
+
+class LibraryChooserWidget(OrganizationChooserWidget):
+    """The organization chooser, redrawn around a value that is no id: a form sent back
+    with parent=abc or parent=1.5 (its field's error, "not one of the available choices")
+    was a 500, the chooser looking the value up to show its name."""
+
+    def get_instance(self, value):
+        if value is not None and not isinstance(value, Organization) and not is_db_id(value):
+            return None
+        return super().get_instance(value)

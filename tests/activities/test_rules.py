@@ -427,11 +427,16 @@ def test_r7_model_rejects_missing_or_invalid_mode_and_type(overrides, field, mes
     assert model_errors(unsaved_page(**overrides)) == {field: [message]}
 
 
-def test_r7_model_rejects_an_inactive_type():
+def test_r7_an_inactive_type_is_no_new_choice_but_stays_valid_where_it_is(client, add_url, image):
+    """A retired type (启用 unticked) is refused as a new choice by the editor. The model
+    accepts it: it refused it too, and then an activity that already had the type could be
+    neither approved nor saved (tests/activities/test_admin_managed_options.py)."""
     inactive = ActivityType.objects.get(name="科普影视")
     inactive.is_active = False
     inactive.save()
-    assert set(model_errors(unsaved_page(activity_type=inactive))) == {"activity_type"}
+    response = post(client, add_url, image, activity_type=inactive.pk)
+    assert_refused(response, "activity_type", INVALID_CHOICE)
+    assert "activity_type" not in model_errors(unsaved_page(activity_type=inactive))
 
 
 @pytest.mark.parametrize("mode", ["online", "offline", "both"])
