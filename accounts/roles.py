@@ -25,3 +25,13 @@ def is_submitter_only(user):
     return in_group(user, SUBMITTERS) and not any(
         in_group(user, name) for name in (PROVINCE_MODERATORS, NATIONAL_MODERATORS, ADMINISTRATORS)
     )
+
+
+def corrects_activities_under_way(user):
+    """Who may submit a correction of a live activity that has begun (R8, R23): the
+    platform's administrators, who are its support. The unit may not; its message sends
+    it to them, and before they could not either: a wrong phone number on an exhibition
+    under way stayed public to its end."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or in_group(user, ADMINISTRATORS)

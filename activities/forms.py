@@ -252,6 +252,7 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
                 site=parent.get_site() if parent else None,
                 start_at=cleaned.get("start_at"),
                 contact_phone=cleaned.get("contact_phone"),
+                user=self.for_user,
             )
             for field, messages in errors.items():
                 for message in messages:

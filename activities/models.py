@@ -28,6 +28,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from accounts import roles
 from accounts.validators import (
     CONTACT_PHONE_HELP,
     CONTACT_PHONE_MAX_LENGTH,
@@ -966,29 +967,32 @@ class ActivityPage(FastRoutingMixin, Page):
 
     # Submission rules (R8, R15) -----------------------------------------------------------
 
-    def submission_errors(self, moment=None, site=None, start_at=None, contact_phone=None):
+    def submission_errors(
+        self, moment=None, site=None, start_at=None, contact_phone=None, user=None
+    ):
         """What stops this activity from being submitted now, by field. Checked when the
         editor submits and when a workflow starts, so every path shares it. The editor
-        passes the start and the phone it is about to save."""
+        passes the start and the phone it is about to save, and who submits."""
         from home.models import CampaignSettings
 
         moment = moment or timezone.now()
         start_at = start_at or self.start_at
         errors = {}
         if start_at and start_at <= moment:
-            if self._live_start() == start_at:
+            if self._live_start() != start_at:
+                errors["start_at"] = [
+                    _("The start must be later than now: submit activities before they take place.")
+                ]
+            elif not roles.corrects_activities_under_way(user):
                 # A correction of a live activity that has begun: its start is not what the
-                # submitter got wrong, and the public keeps the approved version.
+                # submitter got wrong, and the public keeps the approved version. The
+                # platform's support may submit it; the review still decides.
                 errors["__all__"] = [
                     _(
                         "This activity has already started, so changes to it can no longer "
                         "be submitted for review; the approved version stays public. Save "
                         "your changes as a draft, or ask the platform's support to correct it."
                     )
-                ]
-            else:
-                errors["start_at"] = [
-                    _("The start must be later than now: submit activities before they take place.")
                 ]
         pending = getattr(self, "_pending_relation_counts", None)
         if pending is None and self.pk and not self.host_units.exists():
