@@ -290,7 +290,11 @@ def apply_filters(queryset, values, moment=None):
     # As bounds on the stored times, not on their local dates (end_at__date), which no
     # index can answer: 3 s for "newest" within a month at a million activities.
     if "from_date" in values:
-        queryset = queryset.filter(end_at__gte=_day_start(values["from_date"]))
+        # Times are half-open, [start, end): an activity ending at 00:00 takes no part of
+        # that day (20:00-24:00 was listed under the next day too), unless it is an instant
+        # at that very moment. The range stays the index's; the exception is a recheck.
+        first = _day_start(values["from_date"])
+        queryset = queryset.filter(end_at__gte=first).exclude(Q(end_at=first) & ~Q(start_at=first))
     if "to_date" in values:
         queryset = queryset.filter(start_at__lt=_day_start(values["to_date"], following=True))
     return queryset

@@ -179,3 +179,34 @@ def test_r31_the_atom_feed_names_its_author(client, owner, image):
     feed = ET.fromstring(client.get("/activities/feed/atom/").content)  # noqa: S314
     atom = "{http://www.w3.org/2005/Atom}"
     assert feed.find(f"{atom}author/{atom}name").text == "全国科普日活动平台"
+
+
+def test_r28_an_activity_ending_at_midnight_is_not_on_the_next_day(client, owner, image):
+    """Found by a clock audit: 20:00-24:00 on 7 December was listed under 8 December."""
+    from zoneinfo import ZoneInfo
+
+    beijing = ZoneInfo("Asia/Shanghai")
+    midnight = datetime.datetime(2026, 12, 8, 0, 0, tzinfo=beijing)
+    evening = factories.activity(
+        owner=owner,
+        publish=True,
+        poster=image,
+        title="星空晚会",
+        start_at=midnight - datetime.timedelta(hours=4),
+        end_at=midnight,
+    )
+    instant = factories.activity(
+        owner=owner,
+        publish=True,
+        poster=image,
+        title="零点倒计时",
+        start_at=midnight,
+        end_at=midnight,
+    )
+
+    def on(day):
+        return set(titles(client.get("/activities/", {"from": day, "to": day})))
+
+    assert on("2026-12-07") == {evening.title}
+    assert on("2026-12-08") == {instant.title}
+    assert evening.title in titles(client.get("/activities/", {"from": "2026-12-07"}))
