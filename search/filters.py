@@ -14,7 +14,6 @@ visitor cannot search for them.
 """
 
 import re
-import unicodedata
 
 PREFIX = "kpf"
 _NOT_WORD = re.compile(r"[^0-9a-z]")
@@ -46,7 +45,7 @@ def object_words(values, filters, dates, zone):
     return words + title_characters(values.get("title"))
 
 
-# Chinese characters (CJK Unified Ideographs and Extension A), after NFKC.
+# Chinese characters (CJK Unified Ideographs and Extension A), after normalisation.
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
@@ -58,9 +57,12 @@ def title_characters(title):
     在线/上). Beside the title these make every one- or two-character query word (the
     words a query is cut into are mostly such) match any title containing it. Unboosted
     like the filter words, a title's own words still rank first. Titles only: the details'
-    characters would triple their entries (docs/search.md)."""
+    characters would triple their entries (docs/search.md). Normalised as the words are
+    (search.segment.normalize: simplified characters), so 學 finds 科学."""
+    from .segment import normalize  # segment imports this module
+
     found = {}
-    for run in _HAN_RUN.findall(unicodedata.normalize("NFKC", title or "")):
+    for run in _HAN_RUN.findall(normalize(title or "")):
         for index, char in enumerate(run):
             found[char] = None
             if index + 1 < len(run):

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from activities.models import ActivityPage
-from search import ranked
+from search import ranked, segment
 from search.segment import implied_by, needed_words, segment_query, words
 from tests import factories
 
@@ -52,16 +52,34 @@ def test_every_word_a_query_drops_is_in_any_text_with_the_word_that_implies_it()
     every word it implies. Checked for every word of every phrase the seeded activities
     are written from."""
     checked = 0
-    for text in texts():
+    # And names: a national society's short name beside its full name, or on its own.
+    for text in [*texts(), "中国天文学会", "中国野生动物保护协会", "广东天文学会", "深圳科协"]:
         found = set(words(text))
         for other in found:
-            for size in (2, 3):
+            for size in range(2, len(other)):
                 for start in range(len(other) - size + 1):
                     word = other[start : start + size]
                     if implied_by(word, other):
                         assert word in found, (text, other, word)
                         checked += 1
+            for word in set(segment.SHORT_NAMES.values()):
+                if implied_by(word, other):
+                    assert word in found, (text, other, word)
+                    checked += 1
     assert checked > 100
+
+
+def test_a_query_for_a_name_asks_for_the_name():
+    """R29: the longer words inside a word (four characters or more) and a society's short
+    name are in the index wherever the word is (search.segment._with_inner), so a query
+    asks for the word alone."""
+    assert needed_words(segment_query("中国人民解放军 人民解放军")) == "中国人民解放军"
+    assert needed_words(segment_query("中国天文学会 天文学会")) == "中国天文学会"
+    # A short name on its own is one word, not the words jieba cuts it into (天文学 + 会:
+    # the full name's index has no 会).
+    assert needed_words(segment_query("天文学会")) == "天文学会"
+    assert needed_words(segment_query("广东天文学会")) == "广东 天文学会"
+    assert needed_words(segment_query("天文学会员")) == "天文学 会员"
 
 
 @pytest.mark.django_db
