@@ -92,6 +92,56 @@ def warn_unattended_provinces(request, province_ids):
         messages.warning(request, message % {"province": province.name, "count": waiting})
 
 
+def activities_in_review(user_ids):
+    """{user id: number of their activities under review} for those of `user_ids` who own
+    any: a review in progress ends with a mail to its owner, who corrects what is sent
+    back. Each owned activity probes its own open workflow state."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField, Count, Exists, OuterRef
+    from django.db.models.functions import Cast
+    from wagtail.models import Page, WorkflowState
+
+    from activities.models import ActivityPage
+
+    in_review = WorkflowState.objects.filter(
+        base_content_type=ContentType.objects.get_for_model(Page),
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        status=WorkflowState.STATUS_IN_PROGRESS,
+    )
+    return dict(
+        ActivityPage.objects.filter(owner__in=user_ids)
+        .filter(Exists(in_review))
+        .order_by()
+        .values("owner")
+        .annotate(count=Count("pk"))
+        .values_list("owner", "count")
+    )
+
+
+def warn_deactivated_owners(request, users):
+    """After `users` were deactivated: name each who owns activities under review. Their
+    review's result is mailed to nobody (Wagtail mails active users only) and what is sent
+    back for changes stays so, with no one to correct it."""
+    counts = activities_in_review([user.pk for user in users])
+    for user in users:
+        count = counts.get(user.pk)
+        if not count:
+            continue
+        messages.warning(
+            request,
+            ngettext(
+                "%(name)s is deactivated and owns %(count)d activity under review: the "
+                "result of its review will reach nobody, and if it is sent back for changes "
+                "nobody can correct it. Reactivate the account if its unit still needs it.",
+                "%(name)s is deactivated and owns %(count)d activities under review: the "
+                "results of their reviews will reach nobody, and those sent back for changes "
+                "nobody can correct. Reactivate the account if its unit still needs it.",
+                count,
+            )
+            % {"name": user, "count": count},
+        )
+
+
 class SuperuserFieldMixin:
     """Only a superuser may make someone a superuser (issue #9): platform administrators
     manage accounts, but "Administrator" on the roles tab would hand them everything."""
@@ -117,9 +167,13 @@ class EditView(LockedSaveViewMixin, SuperuserFieldMixin, wagtail_users.EditView)
 
     def form_valid(self, form):
         # From the stored row: the form has already written the new values on the object.
-        before = moderated_provinces(self.model.objects.filter(pk=self.object.pk))
+        stored = self.model.objects.filter(pk=self.object.pk)
+        before = moderated_provinces(stored)
+        was_active = stored.filter(is_active=True).exists()
         response = super().form_valid(form)
         warn_unattended_provinces(self.request, before)
+        if was_active and not self.object.is_active:
+            warn_deactivated_owners(self.request, [self.object])
         return response
 
 

@@ -7,6 +7,7 @@ shows the oldest few, the way Wagtail's does, and links to the review desk for t
 
 from django.conf import settings
 from django.urls import reverse
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.home import WorkflowObjectsToModeratePanel
 from wagtail.models import Page, Revision, TaskState
 
@@ -74,3 +75,25 @@ def bound_review_panel(request, panels):
     for position, panel in enumerate(panels):
         if type(panel) is WorkflowObjectsToModeratePanel:
             panels[position] = BoundedWorkflowObjectsToModeratePanel()
+
+
+class UnattendedProvincesPanel(Component):
+    """Superusers and platform administrators see, first on their dashboard, the
+    provinces whose activities wait at a province review step nobody can act on, with how
+    many, and where to assign a moderator (workflow.coverage). Nothing for anyone else."""
+
+    name = "unattended_provinces"
+    order = 10
+    template_name = "workflow/admin/unattended_notice.html"
+
+    def get_context_data(self, parent_context):
+        from .coverage import unattended_context
+
+        return unattended_context(parent_context["request"].user)
+
+
+def add_unattended_provinces_panel(request, panels):
+    from .coverage import may_assign_moderators
+
+    if may_assign_moderators(request.user):
+        panels.append(UnattendedProvincesPanel())

@@ -60,8 +60,80 @@ class ReviewTaskSubmissionNotifier(
             users = users.exclude(pk=triggering_user.pk)
         return users
 
+    def __call__(self, instance=None, **kwargs):
+        result = super().__call__(instance, **kwargs)
+        if self.can_handle(instance, **kwargs):
+            unattended_province_notifier(instance, **kwargs)
+        return result
+
 
 review_task_submission_notifier = ReviewTaskSubmissionNotifier()
+
+
+# One mail a day per province: a province without a moderator may receive hundreds of
+# submissions a day at the peak; the dashboard and the review desk keep counting them.
+UNATTENDED_MAIL_INTERVAL = 24 * 60 * 60
+
+
+class UnattendedProvinceNotifier(InSiteLanguage, GroupApprovalTaskStateSubmissionEmailNotifier):
+    """A province step that starts with nobody to act on it (no active province moderator
+    of its province) mails the platform's administrators and superusers instead, naming
+    the province: Wagtail's mail went to nobody, and the activity waited unseen (R20, R24).
+    Recipients' notification switch ("submitted") applies, as to the moderators' mail."""
+
+    def can_handle(self, instance, **kwargs):
+        from .models import ProvinceApprovalTask
+
+        return (
+            super().can_handle(instance, **kwargs)
+            and isinstance(instance.task.specific, ProvinceApprovalTask)
+            and self.province_of(instance) is not None
+        )
+
+    @staticmethod
+    def province_of(task_state):
+        """The unattended province of this step, or None if someone can act on it."""
+        from organizations.models import Region
+
+        from .models import recorded_review_province
+
+        cache = task_state.__dict__.setdefault("_unattended_province", {})
+        if "province" not in cache:
+            page = task_state.workflow_state.content_object.specific
+            province = None
+            if not task_state.task.specific.users_to_notify(page).exists():
+                province = Region.objects.filter(pk=recorded_review_province(page)).first()
+            cache["province"] = province
+        return cache["province"]
+
+    def get_recipient_users(self, task_state, **kwargs):
+        from django.core.cache import cache
+
+        from .coverage import administrators
+
+        province = self.province_of(task_state)
+        key = f"workflow:unattended-province-mail:{province.pk}"
+        # add() is None, not False, when the cache is down: mail rather than stay silent.
+        if cache.add(key, 1, UNATTENDED_MAIL_INTERVAL) is False:
+            return []
+        return administrators()
+
+    def get_template_set(self, instance, **kwargs):
+        base = "workflow/email/notifications/unattended_province"
+        return {"subject": f"{base}_subject.txt", "text": f"{base}.txt", "html": f"{base}.html"}
+
+    def get_context(self, task_state, **kwargs):
+        from .coverage import unattended_waiting
+
+        context = super().get_context(task_state, **kwargs)
+        province = self.province_of(task_state)
+        context["province"] = province
+        waiting = {found.pk: count for found, count in unattended_waiting()}
+        context["waiting"] = waiting.get(province.pk, 1)
+        return context
+
+
+unattended_province_notifier = UnattendedProvinceNotifier()
 
 
 def owner_and_requester(workflow_state, triggering_user=None):

@@ -6,31 +6,69 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, Exists, OuterRef, Subquery
-from django.db.models.functions import Cast
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.views import workflows as wagtail_workflows
-from wagtail.models import Page, TaskState
+from wagtail.models import Page, Revision, TaskState
 
 from activities.models import ActivityPage, ActivityType
 from activities.states import province_task_content_type_ids
 from home.converters import is_db_id
-from organizations.models import CHANNEL_CATEGORY_CHOICES, Region
+from organizations.models import CHANNEL_CATEGORY_CHOICES, Organization, Region
 
-from .models import RejectReason, TakeDown, for_activities
+from .coverage import unattended_context
+from .models import RejectReason, TakeDown, page_id_of
 from .takedown import can_take_down, open_take_down, restore, take_down
+
+
+def _reviewed(key):
+    """One fact of the version under review, as its revision stores it: a probe of that
+    revision by primary key, evaluated for the rows shown only."""
+    revision = Revision.objects.filter(pk=OuterRef("revision_id"))
+    return Subquery(revision.values_list(KT(f"content__{key}"))[:1])
+
+
+def _reviewed_name(model, key, key_field=None):
+    """The name of what the version under review names by `key` (its region, type or
+    channel): the revision's id, then that row's name, in one nested probe."""
+    value = KT(f"content__{key}")
+    if key_field is not None:
+        value = Cast(value, key_field)
+    names = model.objects.filter(pk=OuterRef("reviewed_id")).values("name")[:1]
+    return Subquery(
+        Revision.objects.filter(pk=OuterRef("revision_id"))
+        .annotate(reviewed_id=value)
+        .values_list(Subquery(names))[:1]
+    )
 
 
 def reviewable_task_states(user):
     """The in-progress task states `user` may act on, each with its activity's facts, in
-    one query (TaskState.reviewable_by ORs every task's own rule)."""
+    one query (TaskState.reviewable_by ORs every task's own rule).
+
+    The facts are those of the version under review (the step's revision), not of the
+    activity's row: a live activity under re-review keeps its public version in its row,
+    so the desk showed the old channel, region, type and start of a changed activity
+    (audit, the administrator's journeys, finding 2)."""
     page_type = ContentType.objects.get_for_model(Page)
     activity = ActivityPage.objects.filter(
         pk=Cast(OuterRef("workflow_state__object_id"), output_field=BigIntegerField())
@@ -42,12 +80,14 @@ def reviewable_task_states(user):
         .annotate(
             activity_title=Subquery(activity.values("draft_title")[:1]),
             # The activity's own region (R9), as everywhere else; the province whose
-            # moderators review it (the channel's) is named on a province step only.
-            activity_province=Subquery(activity.values("province__name")[:1]),
+            # moderators review it (the channel's) is named on a province step only: the
+            # row records it from the version under review when the step starts.
+            activity_province=_reviewed_name(Region, "province"),
             activity_review_province=Subquery(activity.values("review_province__name")[:1]),
-            activity_type=Subquery(activity.values("activity_type__name")[:1]),
-            activity_channel=Subquery(activity.values("channel__name")[:1]),
-            activity_start=Subquery(activity.values("start_at")[:1]),
+            activity_type=_reviewed_name(ActivityType, "activity_type", BigIntegerField()),
+            activity_channel=_reviewed_name(Organization, "channel", BigIntegerField()),
+            # Text as the revision stores it; read as a time for the rows shown.
+            reviewed_start=_reviewed("start_at"),
             # Taken off the public site while under review: the reviewer must know.
             activity_taken_down=Exists(
                 TakeDown.objects.filter(
@@ -58,6 +98,14 @@ def reviewable_task_states(user):
         )
         .order_by("started_at", "pk")
     )
+
+
+def with_start_times(rows):
+    """The rows of a desk page, each with `activity_start` as a time (None if unset)."""
+    rows = list(rows)
+    for row in rows:
+        row.activity_start = parse_datetime(row.reviewed_start) if row.reviewed_start else None
+    return rows
 
 
 class ModerationFilterSet(WagtailFilterSet):
@@ -87,8 +135,39 @@ class ModerationFilterSet(WagtailFilterSet):
     def filter_activity(self, queryset, name, value):
         # "province" is where the activity takes place (R9): a ministry's or a national
         # society's activity has no reviewing province and must still be found by it.
-        value = getattr(value, "pk", value)
-        return for_activities(queryset, ActivityPage.objects.filter(**{name: value}))
+        return reviewed_version_says(queryset, name, getattr(value, "pk", value))
+
+
+def reviewed_version_says(task_states, name, value):
+    """The task states among `task_states` whose version under review has `value` for the
+    activity's field `name`: what the desk shows (reviewable_task_states). An activity that
+    is not live keeps that version in its row too (Wagtail's editor saves the row of a page
+    that is not live), probed as before (for_activities); the row of a live activity under
+    re-review holds its public version, so its revision is read instead. Each is a probe
+    by primary key, and only the re-reviews' revisions are read: filtering on the
+    revisions' JSON alone read every waiting revision, and as EXISTS PostgreSQL hashed
+    every matching revision of the table (1.3 s instead of 0.2 s a desk at 20,000
+    waiting). As measured there: about 0.1 s more per filtered desk, with 2,000 of the
+    20,000 re-reviews."""
+    if "review_activity_pk" not in task_states.query.annotations:
+        task_states = task_states.alias(review_activity_pk=page_id_of("workflow_state__"))
+    activity = OuterRef("review_activity_pk")
+    revision_says = Revision.objects.filter(
+        pk=OuterRef("revision_id"), **{f"content__{name}": value}
+    ).values(says=Value(True))[:1]
+    return task_states.alias(
+        review_live=Subquery(Page.objects.filter(pk=activity).order_by().values("live")[:1])
+    ).filter(
+        Case(
+            # Scalar probes, which PostgreSQL evaluates row by row and only when reached.
+            When(
+                review_live=True,
+                then=Coalesce(Subquery(revision_says, output_field=BooleanField()), False),
+            ),
+            default=Exists(ActivityPage.objects.filter(pk=activity, **{name: value})),
+            output_field=BooleanField(),
+        )
+    )
 
 
 class BulkActionForm(forms.Form):
@@ -158,7 +237,7 @@ def moderation(request):
         request,
         "workflow/admin/moderation.html",
         {
-            "rows": page.object_list,
+            "rows": with_start_times(page.object_list),
             "page": page,
             "previous_url": _page_url(request, page.previous_page_number())
             if page.has_previous()
@@ -169,6 +248,8 @@ def moderation(request):
             "form": form,
             "page_title": _("Review desk"),
             "province_task_types": province_task_content_type_ids(),
+            # Superusers act on what no province moderator can: they see which and why.
+            **unattended_context(request.user),
         },
     )
 

@@ -203,3 +203,28 @@ def bound_review_panel(request, panels):
     from .dashboard import bound_review_panel as bound
 
     bound(request, panels)
+
+
+@hooks.register("construct_homepage_panels")
+def unattended_provinces_panel(request, panels):
+    from .dashboard import add_unattended_provinces_panel
+
+    add_unattended_provinces_panel(request, panels)
+
+
+@hooks.register("after_bulk_action")
+def warn_of_deactivated_owners(request, action_type, objects, action):
+    """Users deactivated in bulk (Settings → Users) who own activities under review are
+    named, as the user editor names them (accounts.viewsets.warn_deactivated_owners)."""
+    from django.contrib.auth import get_user_model
+    from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulkAction
+
+    from accounts.viewsets import warn_deactivated_owners
+
+    if not isinstance(action, SetActiveStateBulkAction) or action.model is not get_user_model():
+        return
+    if action.cleaned_form.cleaned_data["mark_as_active"]:
+        return
+    # The objects as they were read before the change; the acting user is never changed.
+    deactivated = [user for user in objects if user.is_active and user.pk != request.user.pk]
+    warn_deactivated_owners(request, deactivated)
