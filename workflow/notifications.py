@@ -60,6 +60,15 @@ class ReviewTaskSubmissionNotifier(
             users = users.exclude(pk=triggering_user.pk)
         return users
 
+    def get_context(self, task_state, **kwargs):
+        context = super().get_context(task_state, **kwargs)
+        # The facts of the version to review: a live activity's row holds its public
+        # version, so a changed start or channel was mailed as it had been.
+        page = context["page"]
+        revision = task_state.revision
+        context["reviewed"] = revision.as_object() if revision is not None else page
+        return context
+
     def __call__(self, instance=None, **kwargs):
         result = super().__call__(instance, **kwargs)
         if self.can_handle(instance, **kwargs):

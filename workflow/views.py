@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -103,8 +104,12 @@ def reviewable_task_states(user):
 def with_start_times(rows):
     """The rows of a desk page, each with `activity_start` as a time (None if unset)."""
     rows = list(rows)
+    now = timezone.now()
     for row in rows:
         row.activity_start = parse_datetime(row.reviewed_start) if row.reviewed_start else None
+        # Approving it publishes an activity under way (one that has ended is refused:
+        # ReviewTask.on_action): the reviewer must see it at a glance.
+        row.activity_started = row.activity_start is not None and row.activity_start <= now
     return rows
 
 

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -15,6 +16,7 @@ from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 from wagtail.models import TaskState, WorkflowState
 
+from accounts import roles
 from activities.models import ActivityIndexPage, ActivityPage
 
 from .models import may_withdraw, review_new_version, step_name
@@ -125,7 +127,22 @@ def remind_unsubmitted(request, page):
         return
     if page.permissions_for_user(request.user).can_publish():
         return
-    if page.live:
+    live_start = page._live_start() if page.live else None  # not the edited start
+    if (
+        live_start is not None
+        and live_start <= timezone.now()
+        and not roles.corrects_activities_under_way(request.user)
+    ):
+        # Submitting is refused now (ActivityPage.submission_errors): not "submit them".
+        messages.warning(
+            request,
+            _(
+                "Saved as a draft. This activity has already started, so changes can no "
+                "longer be submitted; the approved version stays public. Ask the "
+                "platform's support to submit them."
+            ),
+        )
+    elif page.live:
         messages.warning(
             request,
             _(
