@@ -19,7 +19,6 @@ from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, When
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -282,16 +281,6 @@ class ReviewTask(AbstractGroupApprovalTask):
             problems = publication_problems(page)
             if problems:
                 raise NotPublishable.of(problems)
-            ended = ended_before_approval(page)
-            if ended is not None:
-                raise ReviewRefused(
-                    _(
-                        "This activity ended on %(end)s, before it was approved: it is no "
-                        "longer published. Request changes to close its review and tell "
-                        "the submitter why."
-                    )
-                    % {"end": date_format(timezone.localtime(ended), "Y-m-d H:i")}
-                )
             taken_down = taken_down_after_submission(page)
             if taken_down is not None:
                 raise ReviewRefused(
@@ -335,18 +324,6 @@ def may_withdraw(workflow_state, user):
         return False
     owner_id = getattr(workflow_state.content_object, "owner_id", None)
     return user.is_superuser or user.pk in (workflow_state.requested_by_id, owner_id)
-
-
-def ended_before_approval(page):
-    """The end of the version under review, if it is past and the activity has never been
-    public: approved, it went public as 已结束 at the top of the newest feeds, its
-    nomination open at once (R8: an activity is submitted before it takes place). A live
-    activity's correction may still be approved: it corrects what the public reads."""
-    if page.live:
-        return None
-    version = page.get_latest_revision_as_object()
-    end = getattr(version, "end_at", None)
-    return end if end is not None and end < timezone.now() else None
 
 
 def taken_down_after_submission(page):

@@ -107,8 +107,8 @@ def with_start_times(rows):
     now = timezone.now()
     for row in rows:
         row.activity_start = parse_datetime(row.reviewed_start) if row.reviewed_start else None
-        # Approving it publishes an activity under way (one that has ended is refused:
-        # ReviewTask.on_action): the reviewer must see it at a glance.
+        # Approving it publishes an activity under way, or one that has ended:
+        # the reviewer must see it at a glance.
         row.activity_started = row.activity_start is not None and row.activity_start <= now
     return rows
 
