@@ -32,7 +32,7 @@ from accounts import roles
 from accounts.validators import (
     CONTACT_PHONE_HELP,
     CONTACT_PHONE_MAX_LENGTH,
-    tel_uri,
+    phone_links_html,
     validate_contact_phone,
 )
 from home.compiled import CompiledQuery
@@ -1259,9 +1259,10 @@ class ActivityPage(FastRoutingMixin, Page):
             return self._read_units()
         return kept(f"units:{self.pk}:{self.live_revision_id}", self._read_units)
 
-    @property
-    def contact_phone_uri(self):
-        return tel_uri(self.contact_phone)
+    def contact_phone_html(self):
+        """Each number a tel: link: "010-58881234，13912345678", as the field's help writes
+        several, was one link dialling the first number for both."""
+        return phone_links_html(self.contact_phone)
 
     def action_categories(self):
         """The names of its joint-action and special-action categories in the current

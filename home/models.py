@@ -10,7 +10,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
@@ -19,8 +18,8 @@ from wagtail.models import Page, Site
 from accounts.validators import (
     CONTACT_PHONE_HELP,
     CONTACT_PHONE_MAX_LENGTH,
-    contact_numbers,
-    tel_uri,
+    phone_links,
+    phone_links_html,
     validate_contact_phone,
 )
 from activities.constants import MAX_YEAR, MIN_YEAR
@@ -322,14 +321,7 @@ class CampaignSettings(BaseSiteSetting):
         return bool(self.support_phone or self.support_email)
 
     def support_phones(self):
-        """Each number of the support phone with its tel: link, as the guide writes them
-        ("010-63589698，010-63589586" gives two). Text no phone can dial (saved around the
-        form) is shown as typed, without a link."""
-        try:
-            numbers = contact_numbers(self.support_phone)
-        except ValidationError:
-            return [{"number": self.support_phone, "uri": ""}] if self.support_phone else []
-        return [{"number": number, "uri": tel_uri(number)} for number in numbers]
+        return phone_links(self.support_phone)
 
     def support_contact_html(self):
         """The support contact as one line of HTML, for the footer and the dashboard: the
@@ -341,16 +333,8 @@ class CampaignSettings(BaseSiteSetting):
         name = self.support_person.strip()
         if name:
             parts.append(format_html("<span{}>{}</span>", lang_attribute(name), name))
-        phones = [
-            format_html('<a href="{}">{}</a>', phone["uri"], phone["number"])
-            if phone["uri"]
-            else phone["number"]
-            for phone in self.support_phones()
-        ]
-        if phones:
-            # The guide's "010-63589698，010-63589586": a full-width comma in Chinese.
-            separator = pgettext("between phone numbers", ", ")
-            parts.append(format_html_join(separator, "{}", ((phone,) for phone in phones)))
+        if self.support_phone:
+            parts.append(phone_links_html(self.support_phone))
         if self.support_email:
             parts.append(format_html('<a href="mailto:{0}">{0}</a>', self.support_email))
         return format_html_join(" ", "{}", ((part,) for part in parts))

@@ -210,3 +210,16 @@ def test_r28_an_activity_ending_at_midnight_is_not_on_the_next_day(client, owner
     assert on("2026-12-07") == {evening.title}
     assert on("2026-12-08") == {instant.title}
     assert evening.title in titles(client.get("/activities/", {"from": "2026-12-07"}))
+
+
+def test_r30_each_contact_number_is_its_own_link(client, owner, image):
+    """Found by a submitter's audit: "010-58881234，13912345678", as the field's help writes
+    two numbers, was one link dialling the landline for both."""
+    page = factories.activity(
+        owner=owner, publish=True, poster=image, contact_phone="010-58881234，13912345678"
+    )
+    soup = BeautifulSoup(client.get(page.url).content, "html.parser")
+    contact = soup.find("dt", string="联系方式").find_next_sibling("dd")
+    links = contact.select("a[href^='tel:']")
+    assert [a.get_text() for a in links] == ["010-58881234", "13912345678"]
+    assert links[1]["href"].endswith("13912345678") and "13912345678" not in links[0]["href"]
