@@ -121,6 +121,14 @@ def remind_unsubmitted(request, page):
     page = page.specific
     if not isinstance(page, ActivityPage):
         return
+    if request.POST.get("action-workflow-action"):
+        # A reviewer's decision taken in the editor is no unfiled draft: the moderator who
+        # sent an activity back was told to submit it, and not that it went back.
+        if request.POST.get("workflow-action-name") == "reject":
+            messages.success(
+                request, _("Sent back for changes; the submitter will see your comment.")
+            )
+        return
     # Asked afresh: the editor's page caches the workflow states it had before a submit.
     states = WorkflowState.objects.for_instance(page)
     if states.filter(status=WorkflowState.STATUS_IN_PROGRESS).exists():

@@ -1,0 +1,38 @@
+"""A moderator who sends an activity back from the editor is told so (R22), found by a
+submitter's audit: the editor's "request changes" ended on the submitter's reminder
+"已保存为草稿，尚未提交审核。填写完成后请提交审核。" and no word that it went back."""
+
+import json
+
+import pytest
+from django.contrib.messages import get_messages
+
+from tests import factories
+from tests.activities.editor import EDIT_URL, open_editor
+
+from .conftest import current_task_state, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_r22_sending_back_in_the_editor_says_so_not_submit_it(client, people):
+    page = factories.activity(owner=people["submitter"], title="编辑器中退回的活动")
+    submit(page, people["submitter"])
+    client.force_login(people["guangdong"])
+    form = open_editor(client, page)
+    form.update(
+        {
+            "action-workflow-action": "1",
+            "workflow-action-name": "reject",
+            "workflow-action-extra-data": json.dumps(
+                {"comment": "请补充地点", "reasons": ["time_place"]}
+            ),
+        }
+    )
+    response = client.post(EDIT_URL.format(pk=page.pk), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    said = " ".join(str(message) for message in get_messages(response.wsgi_request))
+    assert "已退回修改，提交人将看到您的意见。" in said
+    assert "提交审核" not in said
+    page.refresh_from_db()
+    assert current_task_state(page).status == "rejected"
