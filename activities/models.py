@@ -1006,7 +1006,10 @@ class ActivityPage(FastRoutingMixin, Page):
             except ValidationError as error:
                 errors["contact_phone"] = error.messages
         site = site or (self.get_site() if self.pk else None)
-        if site is not None and not self.answers_request_for_changes():
+        # The support corrects a live activity whenever it must: one running into October
+        # was past the window, and the unit is sent to the support.
+        support_correction = roles.corrects_activities_under_way(user) and self.live
+        if site is not None and not self.answers_request_for_changes() and not support_correction:
             campaign = CampaignSettings.for_site(site)
             if not campaign.is_open(moment):
                 errors.setdefault("__all__", []).append(

@@ -11,6 +11,7 @@ import unicodedata
 from html import unescape
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -138,6 +139,29 @@ def one_line_control_message(char):
     ) % {"code": f"U+{ord(char):04X}"}
 
 
+# Unicode's default-ignorable code points that are not format characters (Cf): fonts draw
+# nothing for them either (the combining grapheme joiner, Hangul fillers, Khmer inherent
+# vowels, Mongolian variation selectors, variation selectors and their supplement).
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0000-\U000e0fff]"
+)
+# The Kangxi radicals and the CJK radicals supplement look like the characters they stand
+# for (⼴ and 广); NFKC maps them to those characters.
+_RADICALS = re.compile("[\u2e80-\u2fdf]")
+
+
+def _shown(char):
+    """`char` as a name compares it: nothing for what shows nothing, a radical as its
+    character."""
+    if unicodedata.category(char) == "Cf" or char in INVISIBLE_SYMBOLS:
+        return ""
+    if _IGNORABLE.match(char):
+        return ""
+    if _RADICALS.match(char):
+        return unicodedata.normalize("NFKC", char)
+    return char
+
+
 def name_text(value):
     """`value` as a name is stored and compared: in Unicode's composed form (NFC), without
     format characters, its whitespace runs one space and its ends trimmed. Raises
@@ -146,7 +170,7 @@ def name_text(value):
     char = first_direction_control(text)
     if char is not None:
         raise ValidationError(direction_control_message(char), code="direction")
-    text = " ".join("".join(c for c in text if unicodedata.category(c) != "Cf").split())
+    text = " ".join("".join(_shown(c) for c in text).split())
     char = first_control_character(text)
     if char is not None:
         raise ValidationError(one_line_control_message(char), code="control")
@@ -166,8 +190,17 @@ def clean_names(instance, *fields):
         except ValidationError as error:
             errors[name] = error
             continue
-        setattr(instance, name, value)
         field = instance._meta.get_field(name)
+        if field.max_length is not None and len(value) > field.max_length:
+            # NFC may lengthen a name (U+0958 is two code points composed): the field's own
+            # check ran on what was typed, and the column refused it (a 500 on PostgreSQL).
+            errors[name] = ValidationError(
+                MaxLengthValidator.message,
+                code="max_length",
+                params={"limit_value": field.max_length, "show_value": len(value)},
+            )
+            continue
+        setattr(instance, name, value)
         if not field.blank and not has_visible_character(value):
             errors[name] = ValidationError(
                 forms.Field.default_error_messages["required"], code="required"

@@ -89,6 +89,7 @@ def reviewable_task_states(user):
             activity_channel=_reviewed_name(Organization, "channel", BigIntegerField()),
             # Text as the revision stores it; read as a time for the rows shown.
             reviewed_start=_reviewed("start_at"),
+            reviewed_end=_reviewed("end_at"),
             # Taken off the public site while under review: the reviewer must know.
             activity_taken_down=Exists(
                 TakeDown.objects.filter(
@@ -110,6 +111,8 @@ def with_start_times(rows):
         # Approving it publishes an activity under way, or one that has ended:
         # the reviewer must see it at a glance.
         row.activity_started = row.activity_start is not None and row.activity_start <= now
+        end = parse_datetime(row.reviewed_end) if row.reviewed_end else None
+        row.activity_ended = end is not None and end < now
     return rows
 
 

@@ -86,3 +86,20 @@ def test_r8_nor_can_a_moderator(client, under_way):
     assert not WorkflowState.objects.filter(
         object_id=str(under_way.pk), status="in_progress"
     ).exists()
+
+
+def test_r15_the_support_corrects_it_after_the_window_closes(client, under_way):
+    """Found by an attacker's audit: an exhibition running into October was past the
+    window, and the support was refused as the unit is."""
+    from wagtail.models import Site
+
+    from home.models import CampaignSettings
+
+    campaign = CampaignSettings.for_site(Site.objects.get(is_default_site=True))
+    campaign.window_start = datetime.date(2026, 8, 21)
+    campaign.window_end = datetime.date(2026, 9, 5)
+    campaign.save()
+    support = factories.user(roles.ADMINISTRATORS)
+    response = submit_phone(client, support, under_way, "020-12345679")
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert WorkflowState.objects.for_instance(under_way).get().status == "in_progress"

@@ -72,6 +72,15 @@ LOOK_ALIKES = [
     "北京市\u200d科学技术协会",
     "北京市科学\u2060技术协会",
     "北京市科学技术\u00ad协会",
+    # Default-ignorable code points that are no format characters (an attacker's audit):
+    # variation selectors, the grapheme joiner, Hangul fillers, a braille blank, Khmer.
+    BEIJING_ASSOCIATION + "\ufe0f",
+    BEIJING_ASSOCIATION + "\U000e0101",
+    "北京市\u034f科学技术协会",
+    "北京市科学\u3164技术协会",
+    BEIJING_ASSOCIATION + "\u115f",
+    BEIJING_ASSOCIATION + "\u2800",
+    "北京市科学技术\u17b5协会",
 ]
 
 
@@ -209,3 +218,36 @@ def test_a_parent_that_is_no_id_is_the_fields_error(platform_client, parent):
     assert error_codes(response, "parent") == ["invalid_choice"]
     chemistry.refresh_from_db()
     assert chemistry.parent_id is None
+
+
+def test_a_radical_reads_as_its_character_in_a_name():
+    """⼴ (the Kangxi radical U+2F34) looks like 广: ⼴州市科学技术协会 passed as a new name."""
+    from activities.text import name_text
+
+    assert name_text("⼴州市科学技术协会") == "广州市科学技术协会"
+    assert name_text("中国科学院（北京）") == "中国科学院（北京）"  # full-width kept
+
+
+def test_a_name_nfc_makes_too_long_is_a_form_error(client):
+    """U+0958 is two code points once composed: 100 of them passed the form's length check
+    and the column refused 200 (a 500 on PostgreSQL; SQLite stored them)."""
+    client.force_login(
+        User.objects.create_user("13600000002", "member-pass-2026", real_name="会员")
+    )
+    response = client.post(
+        "/organizations/join/",
+        {
+            "name": "\u0958" * 100,
+            "category": "other",
+            "province": "110000",
+            "city": "",
+            "county": "",
+            "contact_person": "李老师",
+            "contact_phone": "010-12345678",
+            "contact_email": "",
+            "address": "",
+            "note": "",
+        },
+    )
+    assert response.status_code == 200
+    assert error_codes(response, "name") == ["max_length"]

@@ -45,6 +45,13 @@ def tomorrows(people):
     return page
 
 
+def test_r8_the_desk_says_an_activity_has_ended(client, people, tomorrows):
+    with time_machine.travel(IN_WINDOW + 3 * DAY, tick=False):
+        row = row_of(desk(client, people["guangdong"]), "明天的讲座")
+    assert "data-activity-ended" in row and "已结束" in row
+    assert "data-activity-started" not in row
+
+
 def test_r32_an_activity_that_ended_waiting_for_review_can_still_be_approved(people, tomorrows):
     """Not refused: the unit submitted in time; a slow review must not drop it from the
     statistics and the nominations, which count approved activities only (R32, R33)."""
