@@ -143,6 +143,22 @@ def closed_message(page, request, nomination=None):
     return None
 
 
+def deadline_message(page, request):
+    """Until when the open form takes the material: the submitter was told only "until the
+    deadline", and learnt the date when the form had closed."""
+    state, opens, last_day = window_state(page, site=getattr(request, "_wagtail_site", None))
+    if state != "open":
+        return None
+    days = (last_day - beijing_date(opens)).days
+    return ngettext(
+        "You can file and change this information until the end of %(last)s (%(days)d day "
+        "after the activity ended).",
+        "You can file and change this information until the end of %(last)s (%(days)d days "
+        "after the activity ended).",
+        days,
+    ) % {"last": last_day.strftime("%Y-%m-%d"), "days": days}
+
+
 def _save_photo(upload, user, nomination, errors, evidence=False):
     # Decoded completely and checked for web code before anything is stored (issue #9).
     problems = image_problems(upload)
@@ -432,6 +448,7 @@ def _render_form(
             "form": form,
             "formset": formset,
             "closed": closed,
+            "deadline": None if closed else deadline_message(page, request),
             "file_errors": file_errors,
             "removing_photos": removing.get("photos", set()),
             "removing_videos": removing.get("videos", set()),

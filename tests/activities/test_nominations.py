@@ -215,6 +215,9 @@ def test_r33_day_10_open_day_11_closed(client, owner, page):
     day_10 = datetime.datetime(2026, 9, 25, 23, 59, tzinfo=BEIJING)
     day_11 = datetime.datetime(2026, 9, 26, 0, 1, tzinfo=BEIJING)
     with time_machine.travel(day_10, tick=False):
+        # The open form says until when (it said "until the deadline" only).
+        body = client.get(url(page)).content.decode()
+        assert "until the end of 2026-09-25 (10 days after the activity ended)" in body
         assert file_complete(client, page).status_code == 302
     with time_machine.travel(day_11, tick=False):
         body = client.get(url(page)).content.decode()
