@@ -21,7 +21,10 @@ class OrganizationSelect(forms.Select):
 
 
 class RegistrationForm(forms.ModelForm):
-    """R1: mobile number (the login), real name, password twice, optional organization."""
+    """R1: mobile number (the login), real name, optional email, password twice, optional
+    organization. Without an email nobody hears of review results (R24) or can reset the
+    password by mail, so registration asks for one; like the user admin, it is optional
+    and not unique."""
 
     # Longer than 11 so "+86 139 1234 5678" can be typed; the model's validator checks the
     # normalised number.
@@ -31,6 +34,14 @@ class RegistrationForm(forms.ModelForm):
         widget=forms.TextInput(
             attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "13800138000"}
         ),
+    )
+
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        help_text=_("Used for review results and password reset."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
     password1 = forms.CharField(
@@ -47,7 +58,7 @@ class RegistrationForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["phone", "real_name", "organization"]
+        fields = ["phone", "real_name", "email", "organization"]
         widgets = {
             "organization": OrganizationSelect(attrs={"data-filterable": "true"}),
         }

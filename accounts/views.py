@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views import account as wagtail_account
 from wagtail.users.models import UserProfile
@@ -198,6 +199,8 @@ class PasswordResetView(wagtail_account.PasswordResetView):
     answer is the usual "done" page, as for an unknown address: it says nothing about
     accounts or limits to whoever is trying."""
 
+    # Adds, when the campaign names a support contact, whom to ask without an email address.
+    template_name = "accounts/password_reset_form.html"
     # Wagtail's subject, "Password reset", is "密码已重置。" (already reset) in Chinese.
     subject_template_name = "accounts/password_reset_subject.txt"
 
@@ -211,11 +214,24 @@ class PasswordResetView(wagtail_account.PasswordResetView):
         return super().form_valid(form)
 
 
+def registration_next(request):
+    """Where the person was going when sent to log in (我要发布 leads to the login with
+    ?next=/admin/my-activities/new/): passed on by the login's "Register" link and kept
+    through a refused form, checked as the login checks it."""
+    url = request.POST.get("next", request.GET.get("next", ""))
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
 def register(request):
     from .registration import RegistrationForm
 
+    next_url = registration_next(request)
     if request.user.is_authenticated:
-        return redirect("wagtailadmin_home")
+        return redirect(next_url or "wagtailadmin_home")
     throttled = request.method == "POST" and registration_throttled(request)
     form = RegistrationForm(request.POST or None, throttled=throttled)
     if request.method == "POST" and form.is_valid():
@@ -231,9 +247,12 @@ def register(request):
                 raise
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("my_activities")
+            return redirect(next_url or "my_activities")
     return render(
-        request, "accounts/register.html", {"form": form}, status=429 if throttled else 200
+        request,
+        "accounts/register.html",
+        {"form": form, "next": next_url},
+        status=429 if throttled else 200,
     )
 
 
