@@ -226,10 +226,20 @@ def moderation(request):
     if request.method == "POST":
         if form.is_valid():
             done, refused = _apply_bulk(request, form.cleaned_data)
-            if done:
+            if done and form.cleaned_data["action"] == "approve":
                 messages.success(
                     request,
-                    ngettext("%(count)d activity handled.", "%(count)d activities handled.", done)
+                    ngettext("%(count)d activity approved.", "%(count)d activities approved.", done)
+                    % {"count": done},
+                )
+            elif done:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d activity sent back for changes.",
+                        "%(count)d activities sent back for changes.",
+                        done,
+                    )
                     % {"count": done},
                 )
             for title, reason in refused:

@@ -36,3 +36,31 @@ def test_r22_sending_back_in_the_editor_says_so_not_submit_it(client, people):
     assert "提交审核" not in said
     page.refresh_from_db()
     assert current_task_state(page).status == "rejected"
+
+
+def test_r22_the_desk_says_what_its_bulk_action_did(client, people):
+    """It said "已处理 2 个活动。" for an approval and a request for changes alike."""
+    from django.core.cache import cache
+
+    pages = []
+    for number in range(4):
+        page = factories.activity(owner=people["submitter"], title=f"批量处理活动{number}")
+        submit(page, people["submitter"])
+        pages.append(current_task_state(page).pk)
+    client.force_login(people["guangdong"])
+
+    def said(data):
+        cache.clear()
+        response = client.post("/admin/review/", data)
+        assert response.status_code == 302
+        return " ".join(str(message) for message in get_messages(response.wsgi_request))
+
+    assert "已通过 2 个活动。" in said({"task_states": pages[:2], "action": "approve"})
+    assert "已退回修改 2 个活动。" in said(
+        {
+            "task_states": pages[2:],
+            "action": "reject",
+            "reasons": ["details"],
+            "comment": "请补充活动对象",
+        }
+    )
