@@ -84,16 +84,13 @@ LOOK_ALIKES = [
 ]
 
 
-@pytest.mark.parametrize("name", LOOK_ALIKES)
-def test_a_look_alike_name_is_the_organization_already_there_at_onboarding(client, name):
-    client.force_login(
-        User.objects.create_user("13600000001", "member-pass-2026", real_name="会员")
-    )
-    response = client.post(
+def request_to_join(client, name, category):
+    """The onboarding form (R4) as a signed-in user sends it, for a Beijing unit."""
+    return client.post(
         "/organizations/join/",
         {
             "name": name,
-            "category": "provincial",
+            "category": category,
             "province": "110000",
             "city": "",
             "county": "",
@@ -104,6 +101,14 @@ def test_a_look_alike_name_is_the_organization_already_there_at_onboarding(clien
             "note": "",
         },
     )
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES)
+def test_a_look_alike_name_is_the_organization_already_there_at_onboarding(client, name):
+    client.force_login(
+        User.objects.create_user("13600000001", "member-pass-2026", real_name="会员")
+    )
+    response = request_to_join(client, name, "provincial")
     assert response.status_code == 200
     assert error_codes(response, "name") == ["exists"]
     assert Organization.objects.filter(province_id="110000", category="provincial").count() == 1
@@ -234,20 +239,6 @@ def test_a_name_nfc_makes_too_long_is_a_form_error(client):
     client.force_login(
         User.objects.create_user("13600000002", "member-pass-2026", real_name="会员")
     )
-    response = client.post(
-        "/organizations/join/",
-        {
-            "name": "\u0958" * 100,
-            "category": "other",
-            "province": "110000",
-            "city": "",
-            "county": "",
-            "contact_person": "李老师",
-            "contact_phone": "010-12345678",
-            "contact_email": "",
-            "address": "",
-            "note": "",
-        },
-    )
+    response = request_to_join(client, "\u0958" * 100, "other")
     assert response.status_code == 200
     assert error_codes(response, "name") == ["max_length"]
