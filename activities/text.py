@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 
 from accounts.validators import FILLERS
 
-# Unicode's Cc category: C0 controls, DEL and C1 controls.
-SINGLE_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode's Cc category: C0 controls, DEL and C1 controls; and lone surrogates (Cs), which
+# no UTF-8 text holds but a forged JSON escape ("\ud800") in the rich-text editor's data
+# does: the database driver could not encode them, a 500.
+SINGLE_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # A multi-line text keeps its tabs and line breaks.
-MULTI_LINE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MULTI_LINE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Not control characters, but not XML 1.0 characters either.
 XML_NONCHARACTERS = re.compile(r"[\ufffe\uffff]")
 
