@@ -83,3 +83,22 @@ def test_a_bulk_action_takes_at_most_a_bounded_number(client, people):
     from wagtail.models import TaskState
 
     assert not TaskState.objects.filter(pk__in=ids, status="approved").exists()
+
+
+def test_r20_a_mistyped_desk_date_leaves_the_other_filters_applied(client, people):
+    """Found by an audit at the peak: "?province=440000&started_at_from=2026-13-45" showed
+    every activity awaiting the moderator under 广东省 still selected."""
+    guangdong = factories.activity(owner=people["submitter"], title="广东待审活动")
+    beijing = factories.activity(
+        owner=people["submitter"], title="北京待审活动", province_id="110000", city_id=None
+    )
+    for page in (guangdong, beijing):
+        submit(page, people["submitter"])
+    client.force_login(people["national"])
+    for page in (guangdong, beijing):
+        state = current_task_state(page)
+        state.task.specific.on_action(state, people["superuser"], "approve", comment="")
+    html = client.get(
+        "/admin/review/", {"province": "440000", "started_at_from": "2026-13-45"}
+    ).content.decode()
+    assert "广东待审活动" in html and "北京待审活动" not in html
