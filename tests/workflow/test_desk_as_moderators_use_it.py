@@ -1,6 +1,8 @@
-"""A moderator who sends an activity back from the editor is told so (R22), found by a
-submitter's audit: the editor's "request changes" ended on the submitter's reminder
-"已保存为草稿，尚未提交审核。填写完成后请提交审核。" and no word that it went back."""
+"""The review desk and the editor's review actions as moderators use them (R16, R20, R22),
+found by a submitter's audit and an audit at the September peak: the editor's "request
+changes" ended on the submitter's "submit your draft" reminder; bulk actions said only
+"handled", took a whole page in the request (46 s) and could not say what they did; a
+mistyped date dropped every filter; 全部活动's search count looked exact at its bound."""
 
 import json
 
@@ -102,3 +104,17 @@ def test_r20_a_mistyped_desk_date_leaves_the_other_filters_applied(client, peopl
         "/admin/review/", {"province": "440000", "started_at_from": "2026-13-45"}
     ).content.decode()
     assert "广东待审活动" in html and "北京待审活动" not in html
+
+
+def test_r16_a_search_of_all_activities_at_its_bound_says_more_than(client, people, monkeypatch):
+    """Found by an audit at the peak: 科普 matched 17,212 activities and 全部活动 said "1000"
+    as if exact (the search keeps its best 1,000, and the count was capped at as many)."""
+    from activities.views import CappedPaginator
+
+    monkeypatch.setattr("activities.listing.MAX_SEARCH_HITS", 2)
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    for number in range(3):
+        factories.activity(owner=people["submitter"], publish=True, title=f"机器人活动{number}")
+    client.force_login(people["national"])
+    html = client.get("/admin/all-activities/", {"q": "机器人"}).content.decode()
+    assert "超过 2 个活动" in html
