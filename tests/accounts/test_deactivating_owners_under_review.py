@@ -5,27 +5,22 @@ nothing and its activity stayed sent back for good, while nobody had been told. 
 administrator who deactivates it is told how many of its activities are under review,
 and the review desk marks the submitter as deactivated."""
 
-import datetime
 import re
 
 import pytest
-import time_machine
-from django.contrib.messages import WARNING, get_messages
 
 from accounts import roles
 from activities.models import ActivityPage
 from tests import factories
-from tests.html_forms import posted_values
+
+from .test_province_moderator_coverage import (  # noqa: F401 - campaign_open is autouse
+    campaign_open,
+    edit_url,
+    save_user,
+    warnings,
+)
 
 pytestmark = pytest.mark.django_db
-
-IN_WINDOW = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def campaign_open():
-    with time_machine.travel(IN_WINDOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -54,24 +49,6 @@ def submitted(owner, title):
     page.save_revision(user=owner)
     page.get_workflow().start(page, owner)
     return ActivityPage.objects.get(pk=page.pk)
-
-
-def edit_url(user):
-    return f"/admin/users/edit/{user.pk}/"
-
-
-def save_user(client, user, **changes):
-    response = client.get(edit_url(user))
-    assert response.status_code == 200
-    data = posted_values(response.content.decode(), edit_url(user))
-    data.update(changes)
-    response = client.post(edit_url(user), data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return warnings(response)
-
-
-def warnings(response):
-    return [str(m.message) for m in get_messages(response.wsgi_request) if m.level == WARNING]
 
 
 def names(text, person, count):

@@ -6,36 +6,14 @@ saved, made the statistics page a 500 for everyone. A year stored out of those b
 import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
-from wagtail.models import Site
 
 from accounts import roles
 from home.models import CampaignSettings, beijing_date
 from tests import factories
 
+from .test_support_contact import campaign, form_data, settings_url
+
 pytestmark = pytest.mark.django_db
-
-
-def campaign():
-    return CampaignSettings.for_site(Site.objects.get(is_default_site=True))
-
-
-def settings_url():
-    return f"/admin/settings/home/campaignsettings/{Site.objects.get(is_default_site=True).pk}/"
-
-
-def form_data(**changes):
-    current = campaign()
-    return {
-        "year": current.year,
-        "theme": current.theme,
-        "window_start": "",
-        "window_end": "",
-        "nomination_extra_days": current.nomination_extra_days,
-        "support_person": "",
-        "support_phone": "",
-        "support_email": "",
-        **changes,
-    }
 
 
 @pytest.fixture
