@@ -1,5 +1,3 @@
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -7,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import BooleanColumn, Column
-from wagtail.models import TaskState
 from wagtail.users.views import users as wagtail_users
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
@@ -18,53 +15,22 @@ from .forms import AccountCreationForm, AccountEditForm
 from .user_search import matching_users
 
 
-def _province_steps():
-    from workflow.models import ProvinceApprovalTask
-
-    return ProvinceApprovalTask.objects.filter(active=True)
-
-
 def moderated_provinces(users):
     """The provinces whose province review step `users` (a queryset) act on, as
     ProvinceApprovalTask decides: active, in one of the step's groups, with that province.
     Read before a change, to learn after it which provinces it may have left uncovered."""
-    from workflow.models import ProvinceApprovalTask
+    from workflow.coverage import moderating
 
-    groups = Group.objects.filter(
-        name=ProvinceApprovalTask.role, pk__in=_province_steps().values("groups")
-    )
-    return set(
-        users.filter(is_active=True, province__isnull=False, groups__in=groups).values_list(
-            "province_id", flat=True
-        )
-    )
+    return set(moderating(users).values_list("province_id", flat=True))
 
 
 def unattended_provinces(province_ids):
     """[(province, waiting)] for each of `province_ids` where a province review step now
-    reaches nobody: ProvinceApprovalTask.users_to_notify would name no one, so its tasks
-    show on superusers' desks only. `waiting` counts the activities at that step for the
-    province (the province recorded when the step started, recorded_review_province)."""
-    from activities.models import ActivityPage
-    from organizations.models import Region
-    from workflow.models import for_activities
+    reaches nobody (its tasks show on superusers' desks only), with the number of
+    activities waiting there (workflow.coverage)."""
+    from workflow.coverage import unattended_waiting
 
-    users = get_user_model().objects.filter(is_active=True)
-    found = []
-    for province in Region.objects.filter(pk__in=province_ids).order_by("pk"):
-        uncovered = [
-            step
-            for step in _province_steps()
-            if not users.filter(groups__in=step.reviewer_groups(), province=province).exists()
-        ]
-        if not uncovered:
-            continue
-        waiting = for_activities(
-            TaskState.objects.filter(task__in=uncovered, status=TaskState.STATUS_IN_PROGRESS),
-            ActivityPage.objects.filter(review_province=province),
-        ).count()
-        found.append((province, waiting))
-    return found
+    return unattended_waiting(province_ids, idle=True)
 
 
 def warn_unattended_provinces(request, province_ids):

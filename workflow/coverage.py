@@ -27,18 +27,21 @@ def moderator_groups():
     )
 
 
+def moderating(users):
+    """Those of `users` (a queryset) who act on a province step: active, in one of its
+    groups, with a province."""
+    return users.filter(is_active=True, province__isnull=False, groups__in=moderator_groups())
+
+
 def attended_province_ids():
     """A subquery: the provinces with an active province moderator."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, province__isnull=False, groups__in=moderator_groups())
-        .values("province_id")
-    )
+    return moderating(get_user_model().objects.all()).values("province_id")
 
 
-def unattended_waiting():
+def unattended_waiting(province_ids=None, idle=False):
     """[(province, number of activities waiting at its province step)] for each province
-    with activities waiting there and no active province moderator, most waiting first.
+    (of `province_ids`, else all) with no active province moderator and activities waiting
+    there (or none too, when `idle`), most waiting first.
 
     One query when every province has a moderator; else a second one, which probes the
     activity of each waiting province step by primary key (bounded by what waits, never
@@ -48,12 +51,10 @@ def unattended_waiting():
 
     from .models import ProvinceApprovalTask, page_id_of
 
-    unattended = {
-        region.pk: region
-        for region in Region.objects.filter(level=Region.Level.PROVINCE).exclude(
-            pk__in=attended_province_ids()
-        )
-    }
+    provinces = Region.objects.filter(level=Region.Level.PROVINCE)
+    if province_ids is not None:
+        provinces = provinces.filter(pk__in=province_ids)
+    unattended = {region.pk: region for region in provinces.exclude(pk__in=attended_province_ids())}
     if not unattended:
         return []
     counts = (
@@ -75,7 +76,10 @@ def unattended_waiting():
         .annotate(waiting=Count("pk"))
         .values_list("review_province", "waiting")
     )
-    found = [(unattended[pk], waiting) for pk, waiting in counts if pk in unattended]
+    waiting = {pk: count for pk, count in counts if pk in unattended}
+    found = [
+        (region, waiting.get(pk, 0)) for pk, region in unattended.items() if idle or waiting.get(pk)
+    ]
     return sorted(found, key=lambda item: (-item[1], item[0].pk))
 
 
