@@ -137,8 +137,8 @@ class UnattendedProvinceNotifier(InSiteLanguage, GroupApprovalTaskStateSubmissio
         context = super().get_context(task_state, **kwargs)
         province = self.province_of(task_state)
         context["province"] = province
-        waiting = {found.pk: count for found, count in unattended_waiting()}
-        context["waiting"] = waiting.get(province.pk, 1)
+        found = unattended_waiting([province.pk], idle=True)
+        context["waiting"] = max(found[0][1], 1) if found else 1
         return context
 
 
