@@ -202,7 +202,19 @@ class NotificationsForm(NotificationPreferencesForm):
                 if name not in self.fields:
                     self.fields[name] = copy.deepcopy(self.base_fields[name])
             self.order_fields(self.Meta.fields)
+        # The switch also governs the mail of new organization requests, for those who
+        # certify them (organizations.notifications), who may not publish pages.
+        from organizations.notifications import may_review
+
+        reviews_requests = may_review(user)
+        if reviews_requests and "submitted_notifications" not in self.fields:
+            self.fields["submitted_notifications"] = copy.deepcopy(
+                self.base_fields["submitted_notifications"]
+            )
+            self.order_fields(self.Meta.fields)
         if "submitted_notifications" in self.fields:
-            self.fields["submitted_notifications"].help_text = _(
-                "Receive an email when an activity awaits your review"
+            self.fields["submitted_notifications"].help_text = (
+                _("Receive an email when an activity or an organization request awaits your review")
+                if reviews_requests
+                else _("Receive an email when an activity awaits your review")
             )

@@ -6,11 +6,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .decisions import decide, log_decision
+from .decisions import REVIEW_PERMISSION, decide, log_decision
 from .forms import ReviewForm
 from .models import Organization
+from .notifications import notify_requesters
 
-REVIEW_PERMISSION = "organizations.change_organization"
 STATUSES = {"certify": Organization.Status.CERTIFIED, "reject": Organization.Status.REJECTED}
 
 
@@ -36,6 +36,8 @@ def review_requests(request):
                     update_fields=["status", "rejection_reason", "reviewed_at", "updated_at"]
                 )
                 log_decision(organization, request.user)
+            # Queued with the decisions (home/mail.py): the requesters hear of them.
+            notify_requesters(chosen, request.user)
         if action == "certify":
             text = ngettext(
                 "%(count)d organization certified.",

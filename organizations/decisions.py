@@ -9,6 +9,10 @@ from wagtail.log_actions import log
 
 from .models import Organization
 
+# Who certifies and rejects (the review page, its menu item and dashboard notice, the
+# mail of a new request): superusers and 平台管理员.
+REVIEW_PERMISSION = "organizations.change_organization"
+
 LOG_ACTIONS = {
     Organization.Status.CERTIFIED: "organizations.certify",
     Organization.Status.REJECTED: "organizations.reject",

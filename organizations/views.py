@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from .forms import OnboardingForm
 from .models import Organization, Region
+from .notifications import request_received
 from .queries import certified_matching
 from .widgets import REGION_CODE
 
@@ -81,6 +82,9 @@ def onboarding(request):
             if form.is_valid():
                 raise
         else:
+            # The reviewers hear of it (batched at the peak), rather than finding it only
+            # if they open the list.
+            request_received(organization, request.user)
             messages.success(
                 request,
                 _("Your request for %(name)s was received; an administrator will review it.")

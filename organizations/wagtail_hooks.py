@@ -23,11 +23,12 @@ from home.concurrency import LockedSaveViewMixin
 from home.converters import is_db_id
 from home.spreadsheets import ExcelCsvMixin, as_text
 
-from .admin_views import REVIEW_PERMISSION, review_requests
+from .admin_views import review_requests
 from .choosers import organization_chooser_viewset
-from .decisions import decide, log_decision
+from .decisions import REVIEW_PERMISSION, decide, log_decision
 from .forms import REGION_WIDGETS
 from .models import Organization
+from .notifications import notify_requesters
 from .widgets import LibraryChooserWidget
 
 # (model, list_filter) -> the query parameters of those filters. Building a filter reads
@@ -120,6 +121,7 @@ class DecisionFormMixin:
             response = super().form_valid(form)
             if decided:
                 log_decision(self.instance, self.request.user)
+                notify_requesters([self.instance], self.request.user)
         if rerouting:
             warn_of_channel_activities(self.request, self.instance)
         return response
@@ -304,6 +306,13 @@ def register_review_url():
 class ReviewMenuItem(MenuItem):
     def is_shown(self, request):
         return request.user.has_perm(REVIEW_PERMISSION)
+
+
+@hooks.register("construct_homepage_panels")
+def organization_requests_panel(request, panels):
+    from .dashboard import add_requests_panel
+
+    add_requests_panel(request, panels)
 
 
 @hooks.register("register_admin_menu_item")

@@ -1,0 +1,238 @@
+"""Who hears of an onboarding request (组织入驻, R4, R24). A request reached nobody: those
+who certify requests (superusers, 平台管理员) found it only by opening the list, and the
+requester heard nothing of the decision. Now the reviewers are mailed, batched (at most one
+mail each per interval, the rest gathered at its end), their dashboard counts what waits,
+and the requester is mailed the decision, a rejection with its reason."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+from wagtail.users.models import UserProfile
+
+from accounts import roles
+from organizations.models import Organization
+from tests import factories
+from tests.tasks import PRODUCTION_TASKS, run_worker
+
+from .test_library_edit_rules import edit
+
+pytestmark = pytest.mark.django_db
+
+JOIN = "/organizations/join/"
+REVIEW = "/admin/organizations/review/"
+NOTICE = "data-organization-requests"
+START = datetime.datetime(2026, 9, 1, 2, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def people(db):
+    return {
+        "admin": factories.user(
+            roles.ADMINISTRATORS, real_name="平台管理员", email="admin@example.cn"
+        ),
+        "root": factories.user(
+            None, real_name="超级管理员", is_superuser=True, email="root@example.cn"
+        ),
+        "national": factories.user(
+            roles.NATIONAL_MODERATORS, real_name="全国审核员", email="national@example.cn"
+        ),
+        "guangdong": factories.user(
+            roles.PROVINCE_MODERATORS,
+            province="440000",
+            real_name="广东审核员",
+            email="gd@example.cn",
+        ),
+        "unit": factories.submitter(real_name="申请人", email="unit@example.cn"),
+    }
+
+
+def to(outbox, address):
+    return [message for message in outbox if address in message.to]
+
+
+def request_data(name="某某县青少年科技中心", **overrides):
+    return {
+        "name": name,
+        "category": "other",
+        "province": "440000",
+        "city": "440100",
+        "county": "",
+        "contact_person": "王老师",
+        "contact_phone": "020-87654321",
+        "contact_email": "",
+        "address": "",
+        "note": "",
+        **overrides,
+    }
+
+
+def ask(client, user, name="某某县青少年科技中心", **overrides):
+    client.force_login(user)
+    response = client.post(JOIN, request_data(name, **overrides))
+    assert response.status_code == 302, response.context["form"].errors
+    return Organization.objects.get(name=name, status="pending")
+
+
+# --- the reviewers' mail --------------------------------------------------------------
+
+
+def test_a_request_mails_those_who_certify_requests_and_nobody_else(client, people, mailoutbox):
+    ask(client, people["unit"])
+    for reviewer in ("admin", "root"):
+        (message,) = to(mailoutbox, people[reviewer].email)
+        assert "某某县青少年科技中心" in message.subject
+        assert "某某县青少年科技中心" in message.body and "申请人" in message.body
+        assert f"{REVIEW}" in message.body  # where to certify or reject it
+    # Not the moderators, who cannot certify, nor the unit that asked.
+    assert len(mailoutbox) == 2
+    for person in ("national", "guangdong", "unit"):
+        assert to(mailoutbox, people[person].email) == []
+
+
+def test_a_burst_of_requests_is_one_mail_per_reviewer_per_interval(client, people, mailoutbox):
+    for number in range(5):
+        ask(client, people["unit"], f"某某县青少年科技中心{number}")
+    assert len(to(mailoutbox, "admin@example.cn")) == 1
+    assert len(to(mailoutbox, "root@example.cn")) == 1
+
+    # A day later (the interval is shorter), the next request is mailed at once.
+    with time_machine.travel(START + datetime.timedelta(days=1)):
+        ask(client, people["unit"], "某某县青少年科技中心5")
+    first, second = to(mailoutbox, "admin@example.cn")
+    assert "某某县青少年科技中心5" in second.subject
+    assert "6" in second.body  # what waits in all, the five of the first interval included
+
+
+def test_the_queue_gathers_what_arrives_during_the_interval_in_one_mail(
+    client, people, mailoutbox, clock
+):
+    with override_settings(TASKS=PRODUCTION_TASKS):
+        ask(client, people["unit"], "第一个申请单位")
+        run_worker()
+        assert len(to(mailoutbox, "admin@example.cn")) == 1
+        for name in ("第二个申请单位", "第三个申请单位", "第四个申请单位"):
+            clock.shift(datetime.timedelta(minutes=20))
+            ask(client, people["unit"], name)
+        run_worker()
+        # Nothing more during the interval; one mail is queued for its end.
+        assert len(to(mailoutbox, "admin@example.cn")) == 1
+        (digest,) = DBTaskResult.objects.filter(
+            task_path="organizations.notifications.send_request_digest"
+        )
+        assert digest.run_after > START + datetime.timedelta(hours=1)  # the interval's end
+        DBTaskResult.objects.filter(pk=digest.pk).update(run_after=START)  # the interval ends
+        run_worker()
+    first, gathered = to(mailoutbox, "admin@example.cn")
+    assert "第一个申请单位" in first.body
+    for name in ("第二个申请单位", "第三个申请单位", "第四个申请单位"):
+        assert name in gathered.body
+    assert "第一个申请单位" not in gathered.body
+    assert "3" in gathered.subject
+    assert len(to(mailoutbox, "root@example.cn")) == 2
+
+
+def test_the_submitted_switch_stops_the_mail(client, people, mailoutbox):
+    profile = UserProfile.get_for_user(people["admin"])
+    profile.submitted_notifications = False
+    profile.save()
+    ask(client, people["unit"])
+    assert to(mailoutbox, "admin@example.cn") == []
+    assert len(to(mailoutbox, "root@example.cn")) == 1
+
+
+def account_page(client, user):
+    """The account page in English, whatever the catalogue holds."""
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    client.force_login(user)
+    return client.get("/admin/account/").content.decode()
+
+
+def test_the_account_page_says_the_switch_covers_organization_requests(client, people):
+    assert "organization request awaits your review" in account_page(client, people["admin"])
+    assert "organization request" not in account_page(client, people["guangdong"])
+
+
+# --- the dashboard --------------------------------------------------------------------
+
+
+def dashboard(client, user):
+    client.force_login(user)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_dashboard_counts_waiting_requests_for_reviewers_only(client, people):
+    assert NOTICE not in dashboard(client, people["admin"])  # none waits
+    ask(client, people["unit"], "第一个申请单位")
+    ask(client, people["unit"], "第二个申请单位")
+    for reviewer in ("admin", "root"):
+        body = dashboard(client, people[reviewer])
+        assert f'{NOTICE}="2"' in body
+        assert f'href="{REVIEW}"' in body
+    for person in ("national", "guangdong"):
+        assert NOTICE not in dashboard(client, people[person])
+
+
+# --- the requester hears of the decision ----------------------------------------------
+
+
+def test_a_rejection_is_mailed_to_the_requester_with_its_reason(client, people, mailoutbox):
+    first = ask(client, people["unit"], "第一个申请单位", contact_email="office@unit.example.cn")
+    second = ask(client, people["unit"], "第二个申请单位")
+    mailoutbox.clear()
+    client.force_login(people["admin"])
+    response = client.post(
+        REVIEW,
+        {"organizations": [first.pk, second.pk], "action": "reject", "reason": "请附上登记证书"},
+    )
+    assert response.status_code == 302
+    # One mail for the decision on both, to the account's email.
+    (message,) = to(mailoutbox, "unit@example.cn")
+    assert "第一个申请单位" in message.body and "第二个申请单位" in message.body
+    assert "请附上登记证书" in message.body
+    assert "/organizations/join/" in message.body
+    # The contact email given on the first request hears of that one.
+    (contact,) = to(mailoutbox, "office@unit.example.cn")
+    assert "第一个申请单位" in contact.body and "第二个申请单位" not in contact.body
+    assert "请附上登记证书" in contact.body
+    assert len(mailoutbox) == 2
+
+
+def test_a_certification_is_mailed_to_the_requester(client, people, mailoutbox):
+    organization = ask(client, people["unit"])
+    mailoutbox.clear()
+    client.force_login(people["admin"])
+    client.post(REVIEW, {"organizations": [organization.pk], "action": "certify"})
+    (message,) = mailoutbox
+    assert message.to == ["unit@example.cn"]
+    assert "某某县青少年科技中心" in message.subject + message.body
+
+
+def test_a_decision_in_the_library_form_is_mailed_too(client, people, mailoutbox):
+    organization = ask(client, people["unit"])
+    mailoutbox.clear()
+    client.force_login(people["root"])
+    response = edit(client, organization, status="rejected", rejection_reason="名称与公章不符")
+    assert response.status_code == 302
+    (message,) = mailoutbox
+    assert message.to == ["unit@example.cn"] and "名称与公章不符" in message.body
+
+    # An entry nobody asked for (the starter library's) is not announced to its contact.
+    beijing = Organization.objects.get(name="北京市科学技术协会")
+    Organization.objects.filter(pk=beijing.pk).update(contact_email="bast@example.cn")
+    beijing.refresh_from_db()
+    response = edit(client, beijing, status="rejected", rejection_reason="撤销认证")
+    assert response.status_code == 302
+    assert to(mailoutbox, "bast@example.cn") == []
