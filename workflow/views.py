@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -32,6 +31,7 @@ from wagtail.admin.views import workflows as wagtail_workflows
 from wagtail.models import Page, Revision, TaskState
 
 from activities.models import ActivityPage, ActivityType
+from activities.paging import KeysFirstPaginator
 from activities.states import province_task_content_type_ids
 from home.converters import is_db_id
 from organizations.models import CHANNEL_CATEGORY_CHOICES, Organization, Region
@@ -283,7 +283,9 @@ def moderation(request):
                 request, _("Choose activities and an action; requesting changes needs a comment.")
             )
     # Oldest first, a page at a time: the desk showed the first 200 and no way to the rest.
-    paginator = Paginator(rows, DESK_PAGE_SIZE)
+    # The page's keys first, then its rows: PostgreSQL computed every probe of every row
+    # an OFFSET skips (the last page 1.3 s at 22,000 waiting, page 1 0.2 s).
+    paginator = KeysFirstPaginator(rows, DESK_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("p"))
     return TemplateResponse(
         request,
