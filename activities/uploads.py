@@ -6,9 +6,18 @@ the header, but it counts pixels only after decoding the whole picture (a file d
 fail with a server error. Here the header is read first, the pixel count is checked before
 anything is decoded, the picture is then decoded completely, and a file that carries web page
 code alongside its picture (a polyglot) is refused too. The nomination photos (R33) and the
-admin's image and document forms share these checks."""
+admin's image and document forms share these checks.
+
+Phone photos in HEIC or HEIF (what iPhones take) pass the same checks and are then stored as
+JPEG: no browser but Safari shows HEIC, and a poster or nomination photo must be JPEG, PNG
+or WebP (R12, R33).
+
+A picture is decoded once per upload, by the damage check (a JPEG at an eighth of its size):
+Wagtail decoded it in full four more times, twice to count pixels counted here already and
+twice to read a width and height its header states (read_sizes_from_headers)."""
 
 import io
+import os
 import re
 import warnings
 import zipfile
@@ -19,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
+from PIL import ImageOps
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
@@ -34,13 +44,20 @@ PILLOW_FORMATS = {
     "gif": "GIF",
     "avif": "AVIF",
     "heic": "HEIF",
+    "heif": "HEIF",
 }
+# A HEIC or HEIF photo is stored as a JPEG at the first of these qualities whose file is
+# within the upload limit (HEIC compresses about twice as well as JPEG).
+HEIF_JPEG_QUALITIES = (85, 75, 65)
 # Markup a browser could run if the file were ever served as a web page, searched in the
 # lower-cased bytes. Each pattern is long enough that compressed picture data matches it by
 # chance about once in millions of 10 MB files ("<svg" alone is not: it would refuse about one
 # large photo in two thousand), and starts with fixed bytes, which keeps the scan fast.
 WEB_CODE_TAG = re.compile(rb"<(?:script|iframe|object|embed|html|body|\?php)[\s/>]|<!doctype\s")
 WEB_CODE_HANDLER = re.compile(rb"on(?:error|load)\s*=")
+WEB_CODE_MESSAGE = _(
+    "The file also contains web page code, which an image must not; upload a plain image."
+)
 # Decoding at an eighth of the size still reads every byte of a JPEG's compressed data, so a
 # cut-off file is found at a fraction of the memory.
 JPEG_DRAFT_SCALE = 8
@@ -68,7 +85,8 @@ def allowed_image_extensions():
 
 def image_problems(upload, max_bytes=None, max_pixels=None):
     """Why an uploaded file cannot be stored as an image; empty when it can. Stops at the
-    first problem: the later checks assume the earlier ones held."""
+    first problem: the later checks assume the earlier ones held. A HEIC or HEIF photo
+    that passes has been replaced by a JPEG in `upload` itself (_store_as_jpeg)."""
     extensions = allowed_image_extensions()
     max_bytes = max_bytes or settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE
     max_pixels = max_pixels or settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
@@ -122,12 +140,50 @@ def image_problems(upload, max_bytes=None, max_pixels=None):
     except Exception:  # a damaged stream fails in many ways
         return [_("The image is damaged or incomplete; save it again and upload the new file.")]
     if contains_web_code(data):
+        return [WEB_CODE_MESSAGE]
+    if picture.format == "HEIF":
+        return _store_as_jpeg(upload, picture, max_bytes)
+    return []
+
+
+def _store_as_jpeg(upload, picture, max_bytes):
+    """Replaces the checked HEIF upload, in place, by a JPEG of its loaded `picture` named
+    <name>.jpg: every caller of image_problems() then stores the upload it checked. The
+    picture is turned upright (libheif applies the file's rotation; an EXIF orientation
+    is applied too) and keeps its colour profile; the other metadata, such as where the
+    photo was taken, is not copied to the public file."""
+    profile = picture.info.get("icc_profile")
+    options = {"icc_profile": profile} if profile else {}
+    ImageOps.exif_transpose(picture, in_place=True)
+    if picture.mode not in ("RGB", "L"):  # transparency is shown on white
+        rgba = picture.convert("RGBA")
+        picture = PILImage.new("RGB", picture.size, (255, 255, 255))
+        picture.paste(rgba, mask=rgba.getchannel("A"))
+    for quality in HEIF_JPEG_QUALITIES:
+        buffer = io.BytesIO()
+        picture.save(buffer, "JPEG", quality=quality, **options)
+        if buffer.tell() <= max_bytes:
+            break
+    else:
         return [
             _(
-                "The file also contains web page code, which an image must not; upload a "
-                "plain image."
+                "Converted to JPEG so that browsers can show it, this photo would be larger "
+                "than %(max)s; save it as a JPEG of at most %(max)s and upload that."
             )
+            % {"max": filesizeformat(max_bytes)}
         ]
+    jpeg = buffer.getvalue()
+    if contains_web_code(jpeg):  # the colour profile is the HEIC's own bytes
+        return [WEB_CODE_MESSAGE]
+    file = upload.file
+    file.seek(0)
+    file.truncate()
+    file.write(jpeg)
+    file.flush()
+    file.seek(0)
+    upload.size = len(jpeg)
+    upload.name = os.path.splitext(upload.name)[0] + ".jpg"
+    upload.content_type = "image/jpeg"
     return []
 
 
@@ -193,6 +249,10 @@ class CheckedImageField(WagtailImageField):
             raise ValidationError(problems, code="invalid_image")
         return super().to_python(data)
 
+    def check_image_pixel_size(self, f):
+        """Done: image_problems() counted the pixels and frames from the header before
+        anything was decoded. Wagtail's count decodes the whole picture, twice."""
+
 
 class ImageForm(BaseImageForm):
     """WAGTAILIMAGES_IMAGE_FORM_BASE: every admin image form (add, multiple add, edit, the
@@ -252,3 +312,30 @@ def connect_signals():
     pre_save.connect(
         unguessable_image_name, sender=get_image_model(), dispatch_uid="unguessable_image_name"
     )
+    read_sizes_from_headers()
+
+
+# Sizes ---------------------------------------------------------------------------------
+
+
+def header_size(image_file):
+    """A picture's width and height as its header states them: what Pillow reports after
+    decoding it, read without decoding."""
+    image_file.f.seek(0)
+    try:
+        with PILImage.open(image_file.f) as picture:
+            return picture.size
+    finally:
+        image_file.f.seek(0)
+
+
+def read_sizes_from_headers():
+    """Willow answers get_size() by decoding the whole picture, and Wagtail asks it for the
+    width and height it stores, twice for each new image (when the file is assigned and when
+    it is saved): a 12-megapixel photo spent about a second decoding in an upload. Every
+    upload is checked, and decoded once, by image_problems() before Wagtail sees it."""
+    from willow.image import HeicImageFile, JPEGImageFile, PNGImageFile, WebPImageFile
+    from willow.registry import registry
+
+    for image_class in (JPEGImageFile, PNGImageFile, WebPImageFile, HeicImageFile):
+        registry.register_operation(image_class, "get_size", header_size)

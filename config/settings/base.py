@@ -341,7 +341,9 @@ WAGTAIL_FINISH_WORKFLOW_ACTION = "workflow.publishing.publish_approved"
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
-WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+# HEIC and HEIF (phone photos) are stored as JPEG (activities/uploads.py). Listed here, the
+# upload pages' file dialogs and drag-and-drop uploader offer them.
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "heic", "heif"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "txt", "csv"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 # Pixels counted before decoding, damaged files and web code refused (activities/uploads.py).

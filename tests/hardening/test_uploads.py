@@ -60,7 +60,7 @@ GIF_AS_PNG = (
 )
 NOT_ALLOWED = (
     "Only these image formats can be uploaded: %(formats)s.",
-    {"formats": "JPG, JPEG, PNG, WEBP"},
+    {"formats": "JPG, JPEG, PNG, WEBP, HEIC, HEIF"},
 )
 
 
