@@ -720,11 +720,15 @@ class ActivityPage(FastRoutingMixin, Page):
     def search_filters(self):
         values = dict(self.__dict__)
         # Marked by national moderators with one UPDATE, which re-indexes the activities
-        # it marks (nomination_views.mark).
+        # it marks (nomination_views.mark). A batch read for indexing carries the answer
+        # (activities.indexing.for_indexing); the index asks this method several times.
         # An object not saved yet (the bulk seeder's self-check builds one) has none.
-        values["nomination__recommended"] = not self._state.adding and (
-            Nomination.objects.filter(page_id=self.pk, recommended=True).exists()
-        )
+        recommended = values.pop("_recommended", None)
+        if recommended is None:
+            recommended = not self._state.adding and (
+                Nomination.objects.filter(page_id=self.pk, recommended=True).exists()
+            )
+        values["nomination__recommended"] = recommended
         return self.search_filters_of(values)
 
     def search_text(self):

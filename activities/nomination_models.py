@@ -405,13 +405,15 @@ def recommendation_changed(page_ids):
     """Renews what shows the recommendation: "recommended" is a filter word beside the title
     (search/filters.py), and the badge is on cached pages, cards and filter counts. Marking
     is an UPDATE, which sends no save signal."""
-    from wagtail.search import index as search_index
+    from modelsearch.backends import get_search_backends
 
     from . import cache as page_cache
+    from .indexing import for_indexing
 
     page_ids = list(page_ids)
-    for page in ActivityPage.objects.filter(pk__in=page_ids):
-        search_index.insert_or_update_object(page)
+    pages = for_indexing(page_ids)
+    for backend in get_search_backends(with_auto_update=True):
+        backend.add_bulk(ActivityPage, pages)
     if page_ids:
         page_cache.bump(page_cache.LISTING, *map(page_cache.page_dependency, page_ids))
 
