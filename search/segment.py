@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 import unicodedata
+from difflib import SequenceMatcher
 
 import jieba
 import opencc
@@ -145,6 +146,79 @@ def normalize(text):
         return converter.convert(text)
     except UnicodeEncodeError:  # a lone surrogate: not UTF-8, nothing to convert there
         return converter.convert(text.encode("utf-8", "replace").decode("utf-8"))
+
+
+def normalize_mapped(text):
+    """`text` normalized (normalize) and where its pieces came from: (normalized, origin),
+    origin[i] the offset in `text` where the normalized text's offset i falls, for each i
+    (up to and including its length) between two pieces, and -1 inside a piece. A piece is
+    one character, or the characters a conversion changed in length together: ㍿ (NFKC's
+    株式会社), or a phrase t2s writes with more or fewer characters. Something found in
+    the normalized text from one such offset to another is text[origin[start]:origin[end]]
+    (what a search highlights, search_tags.highlight); what starts or ends inside a piece
+    has no place of its own. origin is None where the pieces cannot be told apart (NFKC
+    composing across characters other than a base and its combining marks)."""
+    text = text or ""
+    nfkc = unicodedata.normalize("NFKC", text)
+    if nfkc == text:
+        first = list(range(len(text) + 1))
+    else:
+        # A character with the combining marks after it, one at a time.
+        first, pieces, start = [0], [], 0
+        for end in range(1, len(text) + 1):
+            if end < len(text) and unicodedata.combining(text[end]):
+                continue
+            piece = unicodedata.normalize("NFKC", text[start:end])
+            if not piece:
+                return nfkc, None
+            pieces.append(piece)
+            first += [-1] * (len(piece) - 1) + [end]
+            start = end
+        if "".join(pieces) != nfkc:
+            return nfkc, None
+    normalized = normalize(text)
+    if len(normalized) == len(nfkc):
+        # t2s changes characters in place (機器人 → 机器人), even in a phrase (乾隆 stays).
+        return normalized, first
+    # A conversion changed the length. Compared with the text converted one character at a
+    # time (機 → 机, in place), the runs t2s converted alike keep each character's place,
+    # and so do the runs it changed one for one; a run changed in length is one piece.
+    alike = "".join(normalize(char) for char in nfkc)
+    if len(alike) != len(nfkc):
+        alike = nfkc
+    second = [-1] * (len(normalized) + 1)
+    matcher = SequenceMatcher(None, alike, normalized, autojunk=False)
+    for tag, start, end, new_start, new_end in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and end - start == new_end - new_start):
+            for step in range(new_end - new_start + 1):
+                second[new_start + step] = start + step
+        else:
+            second[new_start], second[new_end] = start, end
+    return normalized, [first[at] if at >= 0 else -1 for at in second]
+
+
+def other_spellings(text):
+    """The other spelling (ALIASES) of each name `text` holds, as a query: 科学技术协会 for
+    广东科协, 科协 for 中国科学技术协会. A name counts where jieba cuts a word boundary
+    before and after it, as in indexed text (_named): 科协 in 学科协同 is no name."""
+    load()
+    found = []
+    for block in jieba.re_han_default.split(normalize((text or "")[:MAX_QUERY])):
+        if not any(form in block for form in _ALIAS_FORMS):
+            continue
+        tokens = list(jieba.tokenize(block, mode="search"))
+        starts = {begin for _word, begin, _end in tokens}
+        ends = {end for _word, _begin, end in tokens}
+        for short, full in ALIASES.items():
+            for form, other in ((short, full), (full, short)):
+                at = block.find(form)
+                while at != -1:
+                    if at in starts and at + len(form) in ends:
+                        if other not in found:
+                            found.append(other)
+                        break
+                    at = block.find(form, at + 1)
+    return found
 
 
 def words(text, limit=MAX_TEXT, indexed=True):

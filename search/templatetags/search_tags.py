@@ -5,22 +5,33 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from search.segment import words
+from search.segment import MAX_QUERY, normalize_mapped, other_spellings, words
 
 register = template.Library()
 
 
 @lru_cache(maxsize=256)
 def _pattern(query):
-    # Segmenting the query once per query, not once per card (twenty per page).
+    """The query's words as found in normalized text, and as found in text as written (for
+    text normalize_mapped cannot map back), or None. Segmented once per query, not once per
+    card (twenty per page).
+
+    The words the search asked for (search.segment.segment_query), and the other spelling
+    of a name in it (ALIASES): the index holds both, so a search for 科协 finds
+    广东省科学技术协会, where 科学技术协会 is highlighted. Not the words the other spelling
+    is cut into: 科学 of 科学实验 was highlighted for 科协, 会 of 年会 for 天文学会."""
+    found = [*words(query, limit=MAX_QUERY, indexed=False), *other_spellings(query)]
     terms = sorted(
-        {word for word in words(query) if len(word) > 1 or not word.isascii()},
+        {word for word in found if len(word) > 1 or not word.isascii()},
         key=len,
         reverse=True,
     )
     if not terms:
         return None
-    return re.compile("|".join(_either_width(term) for term in terms), re.IGNORECASE)
+    return (
+        re.compile("|".join(map(re.escape, terms)), re.IGNORECASE),
+        re.compile("|".join(_either_width(term) for term in terms), re.IGNORECASE),
+    )
 
 
 def _either_width(term):
@@ -32,17 +43,57 @@ def _either_width(term):
     )
 
 
+@lru_cache(maxsize=4096)
+def _mapped(text):
+    # Per title, not per card shown: a page of results maps only the titles it has not seen.
+    return normalize_mapped(text)
+
+
+def _spans(text, patterns):
+    """Where the query's words are in `text`, as written: found in its normalized form
+    (traditional characters as simplified, full-width as plain: what the search matched),
+    each mapped back to the characters it was normalized from. A word that begins or ends
+    inside characters a conversion changed in length (normalize_mapped) is not marked:
+    better no highlight than one on the wrong characters."""
+    normalized, literal = patterns
+    if text.isascii():
+        return [match.span() for match in normalized.finditer(text)]
+    converted, origin = _mapped(text)
+    if origin is None:
+        return [match.span() for match in literal.finditer(text)]
+    spans, at = [], 0
+    while match := normalized.search(converted, at):
+        start, end = origin[match.start()], origin[match.end()]
+        if 0 <= start < end:
+            spans.append((start, end))
+            at = match.end()
+        else:
+            at = match.start() + 1
+    return spans
+
+
 @register.filter
 def highlight(text, query):
-    """Wrap the query's words in <mark>, escaping everything else."""
+    """Wrap the query's words in <mark>, escaping everything else. Words side by side are
+    one mark (科学技术 and 协会 of 科学技术协会)."""
     text = str(text or "")
-    pattern = _pattern(str(query or ""))
-    if pattern is None:
+    patterns = _pattern(str(query or ""))
+    if patterns is None:
         return escape(text)
     parts, last = [], 0
-    for match in pattern.finditer(text):
-        parts.append(escape(text[last : match.start()]))
-        parts.append(f"<mark>{escape(match.group(0))}</mark>")
-        last = match.end()
+    for start, end in _merged(_spans(text, patterns)):
+        parts.append(escape(text[last:start]))
+        parts.append(f"<mark>{escape(text[start:end])}</mark>")
+        last = end
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+def _merged(spans):
+    merged = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
