@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import ExtractYear
+from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -78,10 +80,21 @@ class HomePage(FastRoutingMixin, Page):
         )[:8]
         # The summary is of this campaign's year (R32); all years together grew under each
         # new year's heading. Its numbers link to the listing of the same activities.
-        year = context["campaign"].year
+        # Earlier years' stay public (?year=): once the campaign year moved on, last year's
+        # published figures were nowhere to be seen.
+        campaign_year = context["campaign"].year
+        year = summary_year(request, campaign_year)
         counts = home_counts(year)
         first, last = year_days(year)
         context["counts_year"] = year
+        context["campaign_year"] = campaign_year
+        home_url = self.get_url(request=request) or "/"
+        context["summary_years"] = [
+            {"year": other, "url": summary_url(home_url, other, campaign_year)}
+            for other in sorted({campaign_year, *summary_years()}, reverse=True)
+        ]
+        full_url = self.get_full_url(request=request)
+        context["canonical_url"] = full_url and summary_url(full_url, year, campaign_year)
         context["year_filter"] = f"from={first.isoformat()}&to={last.isoformat()}"
         context["total_approved"] = counts["total"]
         # The counts are shared by every language: the names are the current language's
@@ -107,6 +120,61 @@ class HomePage(FastRoutingMixin, Page):
                 activity_type.count = count
                 context["types"].append(activity_type)
         return context
+
+
+def summary_year(request, campaign_year):
+    """The year whose summary a request asks for (?year=): the campaign's when it names
+    none. Http404 for anything but a year written plainly (2025, not 02025 or ２０２５: one
+    address and one cached page per year) that is the campaign's or one of summary_years:
+    a visitor changing the address gets a page not found, never a 500 nor an empty year."""
+    asked = request.GET.get("year", "")
+    if not asked:
+        return campaign_year
+    if not (len(asked) == 4 and asked.isascii() and asked.isdigit() and asked[0] != "0"):
+        raise Http404("No summary of that year.")
+    year = int(asked)
+    if year != campaign_year and year not in summary_years():
+        raise Http404("No summary of that year.")
+    return year
+
+
+def summary_url(home_url, year, campaign_year):
+    """The address of `year`'s summary on the home page at `home_url`: the campaign year's
+    is the home page itself."""
+    return home_url if year == campaign_year else f"{home_url}?year={year}"
+
+
+SUMMARY_YEARS_KEY = "home:summary-years"
+
+
+def summary_years():
+    """The years public activities take place in (Beijing time), in which the home page's
+    summary of a year counts something: those with a start, an end or a whole year
+    between them in it. A pass over every public activity, shared like the counts."""
+    from activities.cache import recounted
+    from activities.listing import public_activities
+
+    def count():
+        spans = (
+            public_activities()
+            .order_by()
+            .annotate(
+                first=ExtractYear("start_at", tzinfo=BEIJING),
+                last=ExtractYear("end_at", tzinfo=BEIJING),
+            )
+            .values_list("first", "last")
+            .distinct()
+        )
+        years = set()
+        for span in spans:
+            known = [year for year in span if year is not None]
+            if known:
+                years.update(range(max(min(known), MIN_YEAR), min(max(known), MAX_YEAR) + 1))
+        return sorted(years)
+
+    key = SUMMARY_YEARS_KEY
+    years, _lagging = recounted(key, f"{key}:latest", count, HOME_COUNTS_SECONDS)
+    return years
 
 
 def year_days(year):
