@@ -74,6 +74,18 @@ def without_impossible_ids(data):
     return data
 
 
+def leave_unjudged(row):
+    """Spares a new unit row that names no unit the model's rules (ActivityUnit.clean). On
+    a draft such a row is no row: the formset drops it on save (drop_blank_rows). It was
+    judged all the same, because Django skips only an extra form that may be empty and is
+    unchanged, and this one was neither: the editor's host row is built while the formset
+    asks for one row (Wagtail lowers the minimum for a draft only afterwards), and the
+    position Wagtail fills in for every row counts as a change. Its "pick a unit or type
+    its name" then stood beside a draft's real error. Its fields are still cleaned, so
+    the editor shown again keeps the row in its place."""
+    row._post_clean = lambda: None
+
+
 class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
     """The editor form. The rules themselves live on ActivityPage; this form feeds them
     what only the form knows before saving (ticked categories, inline rows) and runs the
@@ -128,6 +140,9 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
                 # unit or type its name") on another tab. Submitting still needs one.
                 host_units.validate_min = False
                 host_units.drop_blank_rows = True
+                for row in host_units.forms:
+                    if row.instance.pk is None and row_is_blank(row):
+                        leave_unjudged(row)
 
     def _choosable_images(self):
         """The images the user may choose (their own uploads for a submitter, never

@@ -336,8 +336,13 @@ def window(page, site=None):
     site = site or page.get_site()
     if site is not None:
         extra = CampaignSettings.for_site(site).nomination_extra_days
-    end_day = beijing_date(page.end_at)
-    return page.end_at, end_day + datetime.timedelta(days=WINDOW_DAYS + extra)
+    return page.end_at, last_filing_day(page.end_at, extra)
+
+
+def last_filing_day(end_at, extra_days):
+    """The 10th calendar day after the end's date in Asia/Shanghai, plus the campaign's
+    `extra_days` (a list reads them once for all its rows)."""
+    return beijing_date(end_at) + datetime.timedelta(days=WINDOW_DAYS + extra_days)
 
 
 def window_state(page, moment=None, site=None):
