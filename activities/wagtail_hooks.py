@@ -283,6 +283,14 @@ def follow_ups_shown_under_yes():
     )
 
 
+@hooks.register("insert_editor_js")
+def rich_text_written_out_on_submit():
+    """Text typed into a rich-text field less than 250 ms before saving or submitting was
+    lost (Draftail writes its hidden input on a timer); activities/js/rich-text-flush.js
+    writes it out when the form is sent."""
+    return format_html('<script src="{}"></script>', static("activities/js/rich-text-flush.js"))
+
+
 # After Wagtail's own "page" link type (order 0), which this replaces.
 @hooks.register("register_rich_text_features", order=100)
 def link_only_public_pages(features):
