@@ -224,6 +224,16 @@ class Organization(models.Model):
                 errors.setdefault("county", _("A municipal association has no county."))
         if category == self.Category.COUNTY and county is None:
             errors.setdefault("county", _("A county association needs its county or district."))
+        if category == self.Category.COUNTY and in_municipality:
+            # The guide: "直辖市有关区县，请首先选择'市科协'". Filed as 区县科协, a district of
+            # Beijing was counted apart from the other districts in the statistics (R32).
+            errors.setdefault(
+                "category",
+                _(
+                    "District associations of Beijing, Tianjin, Shanghai and Chongqing use the "
+                    "municipal association category."
+                ),
+            )
 
         if province and city and city.parent_id != province.pk:
             errors.setdefault("city", _("The city is not in the chosen province."))

@@ -102,6 +102,12 @@ def region(code):
         ),
         ({"category": "municipal", "province": "440100"}, "province", "请选择省级地区"),
         ({"category": "other", "status": "rejected"}, "rejection_reason", "请填写驳回原因"),
+        # R3, R10: the guide's "直辖市有关区县，请首先选择'市科协'".
+        (
+            {"category": "county", "province": "110000", "county": "110101"},
+            "category",
+            "直辖市的区科协请选择“市科协”类别",
+        ),
         (
             {"category": "provincial", "name": "广东省科学技术协会", "province": "440000"},
             "name",
