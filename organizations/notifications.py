@@ -13,7 +13,7 @@ list, and the unit waited days for an answer. Now:
   mails; the mail is in each reviewer's language, else the site's (InSiteLanguage);
 - their dashboard counts what waits, with a link to the list (dashboard.py);
 - the requester hears of the decision, a rejection with its reason, at the account's email
-  and at the request's contact email (notify_requesters).
+  (notify_requesters; never at the request's unverified contact email).
 
 Every mail leaves through the site's queue (home/mail.py)."""
 
@@ -157,41 +157,42 @@ def send_request_digest(opened):
 
 def notify_requesters(organizations, decider=None):
     """Tell those who asked for `organizations` (decided together: one status, one reason)
-    the outcome, one mail per address: the requester's account email, in their language,
-    unless they switched off mail of approvals (rejections), and the request's contact
-    email when it is another. Entries an administrator entered, which nobody asked for,
-    are not announced, nor is a decision to the one who took it."""
+    the outcome, one mail per requester, at their account's email, in their language,
+    unless they switched off mail of approvals (rejections). Not the request's contact
+    email: anyone may type any address there, so a rejected batch of spam requests mailed
+    their text to 30 outside addresses from the platform. Entries an administrator
+    entered, which nobody asked for, are not announced, nor is a decision to the one who
+    took it or to a deactivated account."""
     letters = {}
     for organization in organizations:
         if organization.requested_by_id is None:
             continue
-        for address, language, name in addressees(organization, decider):
-            letter = letters.setdefault(
-                address.lower(),
-                {"address": address, "language": language, "name": name, "decided": []},
-            )
-            letter["decided"].append(organization)
+        addressee = addressee_of(organization, decider)
+        if addressee is None:
+            continue
+        address, language, name = addressee
+        letter = letters.setdefault(
+            address.lower(),
+            {"address": address, "language": language, "name": name, "decided": []},
+        )
+        letter["decided"].append(organization)
     for letter in letters.values():
         send_decision(letter)
 
 
-def addressees(organization, decider):
-    """(address, language, name to greet) of those told of `organization`'s decision."""
+def addressee_of(organization, decider):
+    """(address, language, name to greet) of the requester told of `organization`'s
+    decision, or None."""
     requester = organization.requested_by
+    if not requester.email or not requester.is_active or requester == decider:
+        return None
     certified = organization.status == Organization.Status.CERTIFIED
     switch = "approved_notifications" if certified else "rejected_notifications"
-    own = requester.email.lower() if requester.email else None
-    found = []
-    if own and requester.is_active and requester != decider:
-        profile = UserProfile.get_for_user(requester)
-        if getattr(profile, switch):
-            language = profile.preferred_language or settings.LANGUAGE_CODE
-            found.append((requester.email, language, requester.get_short_name()))
-    contact = organization.contact_email.strip()
-    if contact and contact.lower() != own:
-        name = organization.contact_person or requester.get_short_name()
-        found.append((contact, settings.LANGUAGE_CODE, name))
-    return found
+    profile = UserProfile.get_for_user(requester)
+    if not getattr(profile, switch):
+        return None
+    language = profile.preferred_language or settings.LANGUAGE_CODE
+    return requester.email, language, requester.get_short_name()
 
 
 def send_decision(letter):
