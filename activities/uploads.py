@@ -19,6 +19,7 @@ twice to read a width and height its header states (read_sizes_from_headers)."""
 import io
 import os
 import re
+import threading
 import warnings
 import zipfile
 
@@ -49,6 +50,7 @@ PILLOW_FORMATS = {
 # A HEIC or HEIF photo is stored as a JPEG at the first of these qualities whose file is
 # within the upload limit (HEIC compresses about twice as well as JPEG).
 HEIF_JPEG_QUALITIES = (85, 75, 65)
+HEIF_CONVERSIONS = threading.BoundedSemaphore(1)
 # Markup a browser could run if the file were ever served as a web page, searched in the
 # lower-cased bytes. Each pattern is long enough that compressed picture data matches it by
 # chance about once in millions of 10 MB files ("<svg" alone is not: it would refuse about one
@@ -123,7 +125,7 @@ def image_problems(upload, max_bytes=None, max_pixels=None):
             )
             % {"extension": extension, "format": picture.format}
         ]
-    width, height = picture.size
+    width, height = decoded_size(picture)
     frames = getattr(picture, "n_frames", 1)
     if width * height * frames > max_pixels:
         return [
@@ -133,6 +135,18 @@ def image_problems(upload, max_bytes=None, max_pixels=None):
             )
             % {"width": width, "height": height, "max": f"{max_pixels:,}"}
         ]
+    if picture.format == "HEIF":
+        # Decoding and converting a phone photo takes about three times its pixels in
+        # memory (libheif's buffer, Pillow's copy, the JPEG's): one at a time per process.
+        with HEIF_CONVERSIONS:
+            return _checked(picture, data) or _store_as_jpeg(upload, picture, max_bytes)
+    return _checked(picture, data)
+
+
+def _checked(picture, data):
+    """The picture decoded in full (a JPEG at an eighth of its size), and its bytes free of
+    web page code."""
+    width, height = picture.size
     try:
         if picture.format == "JPEG":
             picture.draft("RGB", (width // JPEG_DRAFT_SCALE, height // JPEG_DRAFT_SCALE))
@@ -141,9 +155,26 @@ def image_problems(upload, max_bytes=None, max_pixels=None):
         return [_("The image is damaged or incomplete; save it again and upload the new file.")]
     if contains_web_code(data):
         return [WEB_CODE_MESSAGE]
-    if picture.format == "HEIF":
-        return _store_as_jpeg(upload, picture, max_bytes)
     return []
+
+
+def decoded_size(picture):
+    """The width and height a decoder fills. A HEIF states its size after its crop (clap)
+    box, which libheif applies after decoding the whole coded picture: 16 × 16 stated,
+    11,900 × 11,900 decoded (pillow_heif's image keeps the crop's source size)."""
+    width, height = picture.size
+    if picture.format != "HEIF":
+        return width, height
+    heif = getattr(picture, "_heif_file", None)
+    try:
+        transformations = heif._images[heif.primary_index]._c_image.transformations
+    except (AttributeError, IndexError, TypeError):
+        return width, height
+    for transformation in transformations or ():
+        if transformation and transformation[0] == "clap":
+            width = max(width, int(transformation[-2]))
+            height = max(height, int(transformation[-1]))
+    return width, height
 
 
 def _store_as_jpeg(upload, picture, max_bytes):
@@ -156,7 +187,7 @@ def _store_as_jpeg(upload, picture, max_bytes):
     options = {"icc_profile": profile} if profile else {}
     ImageOps.exif_transpose(picture, in_place=True)
     if picture.mode not in ("RGB", "L"):  # transparency is shown on white
-        rgba = picture.convert("RGBA")
+        rgba = picture if picture.mode == "RGBA" else picture.convert("RGBA")
         picture = PILImage.new("RGB", picture.size, (255, 255, 255))
         picture.paste(rgba, mask=rgba.getchannel("A"))
     for quality in HEIF_JPEG_QUALITIES:

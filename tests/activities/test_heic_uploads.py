@@ -253,6 +253,29 @@ def test_a_heic_over_the_pixel_limit_is_refused_before_it_is_decoded(
     assert not Image.objects.exists()
 
 
+CROPPED_BOMB = os.path.join(os.path.dirname(__file__), "data", "clap-16-of-11900.heic")
+
+
+def test_a_heic_cropped_to_a_few_pixels_is_counted_at_its_decoded_size(
+    submitter_client, collection
+):
+    """A 32 KB HEIC coding 11,900 × 11,900 pixels (141.6 million, 2.2 times the limit) with
+    a crop (clap) box to 16 × 16: it states 16 × 16, and libheif decodes it all before
+    cropping (about 500 MB). Found by an attacker audit; stored before as a 16 × 16 JPEG."""
+    with open(CROPPED_BOMB, "rb") as file:
+        data = file.read()
+    response = add_image(submitter_client, collection, "p0.heic", data)
+    assert field_errors(response) == [
+        reason_text(
+            "The image has too many pixels (%(width)d × %(height)d); at most %(max)s are allowed.",
+            width=11900,
+            height=11900,
+            max="64,000,000",
+        )
+    ]
+    assert not Image.objects.exists()
+
+
 def test_a_heic_whose_jpeg_would_exceed_the_size_limit_is_refused(
     submitter_client, collection, settings
 ):
