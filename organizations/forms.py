@@ -13,6 +13,10 @@ REGION_WIDGETS = {
 }
 
 
+# Requests one account may have waiting for review at a time.
+MAX_WAITING_REQUESTS = 5
+
+
 class OnboardingForm(CascadingRegionFormMixin, forms.ModelForm):
     """组织入驻 (R4): a signed-in user asks for an organization to join the library."""
 
@@ -36,12 +40,30 @@ class OnboardingForm(CascadingRegionFormMixin, forms.ModelForm):
             "note": _("Anything that helps the administrators verify the organization."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, requester=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.requester = requester
         for name in ("contact_person", "contact_phone"):
             self.fields[name].required = True
         # On the request only: entries already in the library keep what they hold.
         self.fields["contact_phone"].validators.append(validate_contact_phone)
+
+    def clean(self):
+        cleaned = super().clean()
+        # A unit asks for its own organization and perhaps a partner or two; an account
+        # filing dozens (30 took under a second) only buries the reviewers' list.
+        if self.requester is not None:
+            waiting = Organization.objects.pending().filter(requested_by=self.requester).count()
+            if waiting >= MAX_WAITING_REQUESTS:
+                raise forms.ValidationError(
+                    _(
+                        "You have %(count)d requests waiting for review; please wait for "
+                        "their decision before asking for more."
+                    )
+                    % {"count": waiting},
+                    code="too_many_waiting",
+                )
+        return cleaned
 
     def save(self, requested_by, commit=True):
         organization = super().save(commit=False)

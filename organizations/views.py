@@ -69,7 +69,7 @@ def regions(request):
 
 @login_required
 def onboarding(request):
-    form = OnboardingForm(request.POST or None)
+    form = OnboardingForm(request.POST or None, requester=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -78,7 +78,7 @@ def onboarding(request):
             # The same name was requested (or certified) by another request between this
             # form's check and its insert (a double submit, two people at once): a fresh
             # form sees that row and answers as a sequential duplicate does.
-            form = OnboardingForm(request.POST)
+            form = OnboardingForm(request.POST, requester=request.user)
             if form.is_valid():
                 raise
         else:

@@ -245,3 +245,21 @@ def test_a_decision_in_the_library_form_is_mailed_too(client, people, mailoutbox
     response = edit(client, beijing, status="rejected", rejection_reason="撤销认证")
     assert response.status_code == 302
     assert to(mailoutbox, "bast@example.cn") == []
+
+
+def test_r4_an_account_has_at_most_five_requests_waiting(client, people):
+    """An attacker audit filed 30 requests in under a second: the reviewers' list buried,
+    and each request a mail's worth of text. A unit asks for a few at a time."""
+    from organizations.forms import MAX_WAITING_REQUESTS
+
+    asked = [ask(client, people["unit"], f"第{number}个申请单位") for number in range(5)]
+    assert MAX_WAITING_REQUESTS == 5
+    response = client.post(JOIN, request_data("第六个申请单位"))
+    assert response.status_code == 200
+    assert "请等审核结果出来后再提交新的申请" in response.content.decode()
+    assert not Organization.objects.filter(name="第六个申请单位").exists()
+    # Once one is decided, another may be asked for.
+    Organization.objects.filter(pk=asked[0].pk).update(
+        status="rejected", rejection_reason="名称有误"
+    )
+    ask(client, people["unit"], "第六个申请单位")
