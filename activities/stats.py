@@ -30,13 +30,21 @@ NOT_SET = "—"
 
 
 def approved_activities(year, province=None):
-    """Approved, live activities starting in `year` (Beijing time), optionally in one
-    province (a Region code). Built once; each dimension below runs one query on it."""
+    """Approved, live activities starting in `year` (Beijing time), optionally one
+    province's (a Region code). Built once; each dimension below runs one query on it.
+
+    A province's activities are those its moderators are responsible for: the ones whose
+    channel (归口单位) belongs to it, wherever they are held. That is the review province,
+    the column and rule of the province review step and of 全部活动 for a province
+    moderator (ProvinceApprovalTask.filter_moderatable, activities.views
+    .activities_visible_to, R20). National societies' activities have none and count in
+    no province's report; where activities are held is the "by province where held"
+    dimension."""
     start = datetime.datetime(year, 1, 1, tzinfo=BEIJING)
     end = datetime.datetime(year + 1, 1, 1, tzinfo=BEIJING)
     queryset = public_activities().filter(start_at__gte=start, start_at__lt=end)
     if province:
-        queryset = queryset.filter(province_id=province)
+        queryset = queryset.filter(review_province_id=province)
     return queryset
 
 
@@ -206,7 +214,7 @@ def dimensions():
     return [
         ("channel_category", _("By channel category"), by_channel_category),
         ("channel", _("By channel organization"), by_channel),
-        ("province", _("By province"), by_province),
+        ("province", _("By province where held"), by_province),
         ("activity_type", _("By activity type"), by_activity_type),
         ("mode", _("By mode"), by_mode),
         ("youth", _("By youth science festival"), by_youth_festival),
@@ -249,8 +257,10 @@ def _counts_keys(year, province):
     if listing is None or site is None:
         return None
     # The latest counts keep the site version: a renamed organization shows at once.
-    latest = f"stats:counts:latest:v1:{year}:{province or ''}:{site}"
-    return f"stats:counts:v1:{year}:{province or ''}:{listing}:{site}", latest
+    # v2: a province's counts are its channels' activities (review province), no longer
+    # those held in it; the v1 rows kept for a province must not be served.
+    latest = f"stats:counts:latest:v2:{year}:{province or ''}:{site}"
+    return f"stats:counts:v2:{year}:{province or ''}:{listing}:{site}", latest
 
 
 def counts(year, province=None):

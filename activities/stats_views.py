@@ -25,6 +25,11 @@ CHART_BAR_WIDTH = 360
 CHART_ROW_HEIGHT = 24
 CHART_BAR_HEIGHT = 16
 CHART_COUNT_WIDTH = 60
+# What the figures count, shown with them on the page and in the exports: 我的活动 calls a
+# taken-down activity approved (已通过 · 下架), yet it is not counted (stats.py).
+COUNTED_NOTE = gettext_lazy(
+    "Approved activities now on the public site; taken-down activities are not counted."
+)
 
 
 def sees_everything(user):
@@ -42,7 +47,8 @@ def can_view_stats(user):
 
 
 def forced_province(user):
-    """None for users who see every province; their own province for province moderators."""
+    """None for users who see every province; their own province for province moderators,
+    whose report is then their channels' activities (stats.approved_activities)."""
     if sees_everything(user):
         return None
     if roles.in_group(user, roles.PROVINCE_MODERATORS) and user.province_id:
@@ -52,7 +58,15 @@ def forced_province(user):
 
 class StatsForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Campaign year"), min_value=2000, max_value=2100)
-    province = forms.ChoiceField(label=gettext_lazy("Province"), required=False)
+    # The province's report, as its moderators see it: by channel, not by where held.
+    province = forms.ChoiceField(
+        label=gettext_lazy("Province of the channels"),
+        required=False,
+        help_text=gettext_lazy(
+            "Activities whose responsible channel belongs to this province, wherever they are "
+            "held: the province's review scope."
+        ),
+    )
     places = forms.IntegerField(
         label=gettext_lazy("Recommendation places"),
         min_value=0,
@@ -160,13 +174,15 @@ def _filename(year, province, extension):
     return f"kepuri-stats-{year}{suffix}.{extension}"
 
 
-def export_csv(sections, filename):
+def export_csv(sections, filename, note=COUNTED_NOTE):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # Excel needs the BOM to read UTF-8 Chinese.
     writer = csv.writer(response)
-    for title, headings, rows in sections:
-        writer.writerow([as_text(title)])
+    for position, (title, headings, rows) in enumerate(sections):
+        # The note beside the first title: a reader sees what is counted, and each
+        # section still starts with its title.
+        writer.writerow([as_text(title), *([as_text(str(note))] if position == 0 else [])])
         writer.writerow([as_text(heading) for heading in headings])
         writer.writerows([as_text(value) for value in row] for row in rows)
         writer.writerow([])
@@ -182,7 +198,7 @@ def _sheet_title(title, used):
     return name
 
 
-def export_xlsx(sections, filename):
+def export_xlsx(sections, filename, note=COUNTED_NOTE):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -191,7 +207,7 @@ def export_xlsx(sections, filename):
     used = set()
     for title, headings, rows in sections:
         sheet = workbook.create_sheet(_sheet_title(title, used))
-        sheet.append([title])
+        sheet.append([title, str(note)])
         sheet["A1"].font = Font(bold=True)
         sheet.append(headings)
         for row in rows:
@@ -252,6 +268,7 @@ def stats_view(request):
             "province_forced": bool(scope),
             "tables": tables,
             "quota": quota,
+            "counted_note": COUNTED_NOTE,
             "total": tables[0]["total"] if tables else 0,
             "csv_query": _with(query, "csv"),
             "xlsx_query": _with(query, "xlsx"),

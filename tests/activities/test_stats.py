@@ -105,14 +105,16 @@ EXPECTED_ALL = {
     "week": [("2026-W38", 3), ("2026-W39", 1), ("2026-W53", 1)],
 }
 
+# R20, R32: a province's report covers its own channels' activities (its review scope),
+# wherever held: 中国化学会's activity in 广州 (E) is national, not Guangdong's.
 EXPECTED_GUANGDONG = {
-    "channel_category": [("Provincial science association", 2), ("National society", 1)],
-    "channel": [("广东省科学技术协会", 2), ("中国化学会", 1)],
-    "province": [("广东省", 3)],
-    "activity_type": [("科普讲座", 2), ("科普展览", 1)],
-    "mode": [("Offline", 2), ("Online and offline", 1)],
-    "youth": [("Not in the youth science festival", 2), ("Youth science festival", 1)],
-    "week": [("2026-W38", 2), ("2026-W53", 1)],
+    "channel_category": [("Provincial science association", 2)],
+    "channel": [("广东省科学技术协会", 2)],
+    "province": [("广东省", 2)],
+    "activity_type": [("科普展览", 1), ("科普讲座", 1)],
+    "mode": [("Offline", 1), ("Online and offline", 1)],
+    "youth": [("Not in the youth science festival", 1), ("Youth science festival", 1)],
+    "week": [("2026-W38", 2)],
 }
 
 
@@ -196,8 +198,8 @@ def test_province_moderator_sees_only_their_province(client, seeded):
     response = client.get(URL, {"year": 2026, "province": "110000"})
     assert response.status_code == 200
     tables = screen_tables(response)
-    assert tables["province"] == [["广东省", 3]]
-    assert [count for _label, count in tables["channel"]] == [2, 1]
+    assert tables["province"] == [["广东省", 2]]
+    assert [count for _label, count in tables["channel"]] == [2]
     exported = client.get(URL, {"year": 2026, "province": "110000", "export": "csv"})
     assert "北京市" not in exported.content.decode("utf-8-sig")
     assert "kepuri-stats-2026-440000.csv" in exported["Content-Disposition"]
