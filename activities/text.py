@@ -187,8 +187,9 @@ def clean_names(instance, *fields):
 
     errors = {}
     for name in fields:
+        typed = getattr(instance, name)
         try:
-            value = name_text(getattr(instance, name))
+            value = name_text(typed)
         except ValidationError as error:
             errors[name] = error
             continue
@@ -203,7 +204,8 @@ def clean_names(instance, *fields):
             )
             continue
         setattr(instance, name, value)
-        if not field.blank and not has_visible_character(value):
+        # Nothing typed at all is the field's own "required" (said once, not twice).
+        if not field.blank and typed and not has_visible_character(value):
             errors[name] = ValidationError(
                 forms.Field.default_error_messages["required"], code="required"
             )
