@@ -52,3 +52,6 @@ SEARCH_FILTERS = {
 # The activity's dates, indexed as the months they span (search/filters.py).
 SEARCH_DATES = ("start_at", "end_at")
 HTTP_URL_MESSAGE = _("Enter a full web address starting with http:// or https://.")
+MOMENT_FORMAT_MESSAGE = _(
+    "Enter the date and time as year-month-day hour:minute, such as 2026-09-20 09:00."
+)

@@ -12,7 +12,7 @@ from home.converters import is_db_id
 from organizations.models import Organization
 from organizations.widgets import CascadingRegionFormMixin
 
-from .constants import HTTP_URL_MESSAGE, TITLE_MAX_LENGTH
+from .constants import HTTP_URL_MESSAGE, MOMENT_FORMAT_MESSAGE, TITLE_MAX_LENGTH
 from .panels import row_is_blank
 from .text import rich_text_is_visible
 
@@ -120,6 +120,11 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
         if "reservation_url" in self.fields:
             # Django's generic "Enter a valid URL" would hide what is actually required.
             self.fields["reservation_url"].error_messages["invalid"] = HTTP_URL_MESSAGE
+        for name in ("start_at", "end_at"):
+            if name in self.fields:
+                # The format was only in the placeholder, gone once typing began; Django's
+                # "Enter a valid date/time" did not say what would do.
+                self.fields[name].error_messages["invalid"] = MOMENT_FORMAT_MESSAGE
         self._offer_active_options()
         self._offer_choosable_posters()
         self._offer_partner_kinds()
