@@ -356,6 +356,13 @@ def window_state(page, moment=None, site=None):
     return "open", opens, last_day
 
 
+def summary_filed(nomination):
+    """Whether every summary field meets its rule as stored. Once the summary is closed,
+    what was stored by then is what counts: one not filed in time keeps the nomination
+    incomplete (rule_errors), whatever material is added afterwards."""
+    return not any(summary_length_problem(getattr(nomination, name)) for name in SUMMARY_FIELDS)
+
+
 def is_approved(page):
     """Approved and on the public site: live, and not taken down (R18, R33)."""
     return page.live and not page.take_downs.filter(restored_at=None).exists()

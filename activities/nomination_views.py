@@ -46,6 +46,7 @@ from .nomination_forms import (
 from .nomination_models import (
     MAX_PHOTOS,
     MAX_VIDEOS,
+    SUMMARY_FIELDS,
     Nomination,
     NominationPhoto,
     NominationReport,
@@ -56,6 +57,7 @@ from .nomination_models import (
     recommendation_changed,
     refresh_completeness,
     storage_name,
+    summary_filed,
     video_problems,
     window_state,
 )
@@ -104,7 +106,8 @@ def _local(moment):
 
 
 def closed_message(page, request, nomination=None):
-    """Why the form is closed now, or None when it is open."""
+    """Why the form is closed now, or None when it is open. The end of the window does not
+    close it: only the summary is due within it (summary_closed_message)."""
     if not is_approved(page):
         return _("Only approved activities on the public site can be nominated.")
     if nomination is not None and nomination.recommended:
@@ -118,11 +121,10 @@ def closed_message(page, request, nomination=None):
     state, opens, last_day = window_state(page, site=getattr(request, "_wagtail_site", None))
     if state == "before" and opens is None:
         return _("The activity has no end time, so the form cannot open.")
-    if state in ("before", "closed"):
+    if state == "before":
         # The campaign may add days to the guide's ten (nomination_extra_days).
         days = (last_day - beijing_date(opens)).days
         values = {"opens": _local(opens), "last": last_day.strftime("%Y-%m-%d"), "days": days}
-    if state == "before":
         return (
             ngettext(
                 "The form opens when the activity ends, at %(opens)s, and stays open until "
@@ -133,16 +135,75 @@ def closed_message(page, request, nomination=None):
             )
             % values
         )
-    if state == "closed":
-        return (
-            ngettext(
-                "The form closed at the end of %(last)s (%(days)d day after the activity ended).",
-                "The form closed at the end of %(last)s (%(days)d days after the activity ended).",
-                days,
-            )
-            % values
-        )
     return None
+
+
+def summary_closed_message(page, request, nomination):
+    """Why the summary can no longer be changed, or None while it can. The guide gives ten
+    days (plus the campaign's extra days) for item (4), the activity summary, only: media
+    reports, photos, videos and the participants can still be filed afterwards. A summary
+    not complete by then never will be, and the submitter is told so plainly."""
+    state, opens, last_day = window_state(page, site=getattr(request, "_wagtail_site", None))
+    if state != "closed":
+        return None
+    days = (last_day - beijing_date(opens)).days
+    message = ngettext(
+        "The activity summary closed at the end of %(last)s (%(days)d day after the activity "
+        "ended) and can no longer be changed. Media reports, photos, videos and participants "
+        "can still be added or changed.",
+        "The activity summary closed at the end of %(last)s (%(days)d days after the activity "
+        "ended) and can no longer be changed. Media reports, photos, videos and participants "
+        "can still be added or changed.",
+        days,
+    ) % {"last": last_day.strftime("%Y-%m-%d"), "days": days}
+    if not summary_filed(nomination):
+        message += " " + _(
+            "The summary was not filed in time, so this nomination cannot be complete or "
+            "recommended."
+        )
+    return message
+
+
+def _nomination_form(summary_closed, *args, **kwargs):
+    """The submitter's form; once the summary is closed its fields are disabled, so the
+    stored summary stands whatever a request sends (Django takes a disabled field's value
+    from the instance), and is neither required nor checked again: what was stored by the
+    deadline decides completeness (rule_errors)."""
+    form = NominationForm(*args, **kwargs)
+    # Only the summary has a deadline: it can be saved before the participants are counted
+    # (a count given is still checked). Completeness still needs them (rule_errors).
+    form.fields["participants"].required = False
+    if summary_closed:
+        for name in SUMMARY_FIELDS:
+            field = form.fields[name]
+            field.disabled = True
+            field.required = False
+            field.validators = []
+    return form
+
+
+def _report_formset(*args, **kwargs):
+    """The media report rows. None yet does not stop the rest being saved: a report may be
+    published after the summary's deadline, and the summary must be fileable before it.
+    Completeness still needs one (rule_errors), and the form says so."""
+    formset = ReportFormSet(*args, prefix=REPORTS, **kwargs)
+    # Before its rows are built (lazily): the first row may then be left empty.
+    formset.min_num = 0
+    formset.validate_min = False
+    return formset
+
+
+def _summary_sent(request, nomination):
+    """Whether the request tried to change the closed summary (a form opened before the
+    deadline, or a forged one): the submitter is told it was not changed."""
+
+    def normal(value):
+        return (value or "").replace("\r\n", "\n").strip()
+
+    return any(
+        name in request.POST and normal(request.POST[name]) != normal(getattr(nomination, name))
+        for name in SUMMARY_FIELDS
+    )
 
 
 def deadline_message(page, request):
@@ -255,8 +316,9 @@ def nomination_form_view(request, page_id):
         return _refused(request, page, nomination, closed)
     if request.method == "POST":
         return _file(request, page)
-    form = NominationForm(instance=nomination)
-    formset = ReportFormSet(instance=nomination if nomination.pk else None, prefix=REPORTS)
+    summary_closed = summary_closed_message(page, request, nomination)
+    form = _nomination_form(summary_closed, instance=nomination)
+    formset = _report_formset(instance=nomination if nomination.pk else None)
     rule_errors = nomination.rule_errors() if nomination.pk and not closed else {}
     return _render_form(request, page, nomination, form, formset, closed, {}, rule_errors)
 
@@ -272,6 +334,7 @@ def _file(request, page):
         closed = closed_message(page, request, nomination)
         if closed:
             return _refused(request, page, nomination, closed)
+        summary_closed = summary_closed_message(page, request, nomination)
         # Before anything is stored: a form sent twice (a double click, the browser sending
         # it again) or saved in another tab since it was opened would store its uploads and
         # new report rows a second time. As home/concurrency.py, a form without the
@@ -279,11 +342,12 @@ def _file(request, page):
         opened_on = request.POST.get(FINGERPRINT_FIELD)
         as_opened = Nomination(page=page) if created else nomination
         if opened_on and not constant_time_compare(opened_on, material_fingerprint(as_opened)):
-            return _stale(request, page, nomination)
+            return _stale(request, page, nomination, summary_closed)
         was_complete = nomination.is_complete
         upload_errors, stored = _handle_uploads(request, nomination)
-        form = NominationForm(request.POST, instance=nomination)
-        formset = ReportFormSet(request.POST, instance=nomination, prefix=REPORTS)
+        summary_refused = summary_closed and _summary_sent(request, nomination)
+        form = _nomination_form(summary_closed, request.POST, instance=nomination)
+        formset = _report_formset(request.POST, instance=nomination)
         valid = form.is_valid() and formset.is_valid()
         if valid:
             changed = [name for name in form.changed_data if name in NominationForm.Meta.fields]
@@ -303,12 +367,22 @@ def _file(request, page):
         # The form comes back on what is stored now (uploads kept, the nomination perhaps
         # created): the same form sent again is then refused rather than stored twice.
         now_stored = material_fingerprint(Nomination.objects.get(pk=nomination.pk))
+    if summary_refused:
+        messages.warning(
+            request,
+            _(
+                "The activity summary was not changed: it can no longer be changed after "
+                "its deadline."
+            ),
+        )
     if valid:
         if not rule_errors and not any(upload_errors.values()):
             messages.success(request, _("The supplementary information is complete."))
             return redirect("nomination_form", page.pk)
-        form = NominationForm(instance=nomination, initial={FINGERPRINT_FIELD: now_stored})
-        formset = ReportFormSet(instance=nomination, prefix=REPORTS)
+        form = _nomination_form(
+            summary_closed, instance=nomination, initial={FINGERPRINT_FIELD: now_stored}
+        )
+        formset = _report_formset(instance=nomination)
         messages.error(request, _("The supplementary information is not complete yet."))
     else:
         form.data = _with_fingerprint(request.POST, now_stored)
@@ -333,7 +407,7 @@ def _with_fingerprint(data, value):
     return data
 
 
-def _stale(request, page, nomination):
+def _stale(request, page, nomination, summary_closed=None):
     """Saves nothing, says why, and shows the form again with what was typed, now carrying
     the stored material's fingerprint: saving it again is a deliberate overwrite, as in the
     page editor (activities/page_admin.py)."""
@@ -344,8 +418,8 @@ def _stale(request, page, nomination):
     }
     data = _with_fingerprint(request.POST, material_fingerprint(nomination))
     _merge_reports(data, nomination)
-    form = NominationForm(data, instance=nomination)
-    formset = ReportFormSet(data, instance=nomination, prefix=REPORTS)
+    form = _nomination_form(summary_closed, data, instance=nomination)
+    formset = _report_formset(data, instance=nomination)
     if request.FILES:
         message = _(
             "Not saved: the supplementary information was changed after this form was opened "
@@ -451,7 +525,13 @@ def _render_form(
             "formset": formset,
             "closed": closed,
             "deadline": None if closed else deadline_message(page, request),
+            # Shown read-only, with why, once its deadline has passed.
+            "summary_closed": None if closed else summary_closed_message(page, request, nomination),
             "file_errors": file_errors,
+            # The stored material's missing reports and participants, which no longer stop
+            # the rest being saved (an invalid form's own errors say what was typed wrong).
+            "report_errors": rule_errors.get("reports", []),
+            "participant_errors": rule_errors.get("participants", []),
             "removing_photos": removing.get("photos", set()),
             "removing_videos": removing.get("videos", set()),
             "participants_help": Nomination._meta.get_field("participants").help_text,

@@ -180,7 +180,12 @@ def _nomination_state(page, moment, extra_days):
     note = ""
     if state != "recommended" and is_open:
         note = _("Deadline: %(date)s") % {"date": last_day.strftime("%Y-%m-%d")}
+    elif state == "started" and approved and ended:
+        # Only the summary is due within the window (R33): material can still be added,
+        # which completes a nomination whose summary was filed in time.
+        note = _("Summary closed: %(date)s") % {"date": last_day.strftime("%Y-%m-%d")}
     elif state in ("started", "not_filed"):
+        # Nothing filed by the deadline, so no summary: it can never be complete.
         note = _("Filing closed")
     return {
         "state": state,
