@@ -60,6 +60,7 @@ class RegistrationForm(forms.ModelForm):
         model = User
         fields = ["phone", "real_name", "email", "organization"]
         widgets = {
+            "real_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "organization": OrganizationSelect(attrs={"data-filterable": "true"}),
         }
         help_texts = {

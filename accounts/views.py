@@ -26,6 +26,10 @@ class RealNameEmailForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["real_name", "email"]
+        widgets = {
+            "real_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

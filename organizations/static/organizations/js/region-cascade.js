@@ -26,18 +26,37 @@
     select.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // Arrowing through the provinces asks once per province, and the answers may come back
+  // in any order: only the answer for the region now chosen above fills the list (湖南's
+  // cities had shown under 广东省). The earlier request is also cancelled.
+  var pending = new WeakMap();
+
   function load(select, parentCode) {
-    select.dataset.optionsFor = parentCode || "";
-    if (!parentCode) {
+    var code = parentCode || "";
+    select.dataset.optionsFor = code;
+    var previous = pending.get(select);
+    if (previous) previous.abort();
+    pending.delete(select);
+    if (!code) {
       fill(select, []);
       return;
     }
-    var url = select.dataset.regionUrl + "?parent=" + encodeURIComponent(parentCode) +
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    if (controller) pending.set(select, controller);
+    function current() {
+      return select.dataset.optionsFor === code && (!controller || !controller.signal.aborted);
+    }
+    var url = select.dataset.regionUrl + "?parent=" + encodeURIComponent(code) +
       "&level=" + encodeURIComponent(select.dataset.regionLevel);
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+      signal: controller ? controller.signal : undefined,
+    })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-      .then(function (data) { fill(select, data.results || []); })
-      .catch(function () { fill(select, []); });
+      .then(function (data) { if (current()) fill(select, data.results || []); })
+      .catch(function () { if (current()) fill(select, []); })
+      .then(function () { if (pending.get(select) === controller) pending.delete(select); });
   }
 
   // A county falls back to the province's own counties (municipal districts and
