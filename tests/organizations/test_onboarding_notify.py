@@ -15,6 +15,7 @@ from wagtail.users.models import UserProfile
 from accounts import roles
 from organizations.models import Organization
 from tests import factories
+from tests.organizations.test_requests_and_review import request_data as review_request_data
 from tests.tasks import PRODUCTION_TASKS, run_worker
 
 from .test_library_edit_rules import edit
@@ -60,19 +61,7 @@ def to(outbox, address):
 
 
 def request_data(name="某某县青少年科技中心", **overrides):
-    return {
-        "name": name,
-        "category": "other",
-        "province": "440000",
-        "city": "440100",
-        "county": "",
-        "contact_person": "王老师",
-        "contact_phone": "020-87654321",
-        "contact_email": "",
-        "address": "",
-        "note": "",
-        **overrides,
-    }
+    return review_request_data(name=name, **overrides)
 
 
 def ask(client, user, name="某某县青少年科技中心", **overrides):
