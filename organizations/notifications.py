@@ -162,37 +162,34 @@ def notify_requesters(organizations, decider=None):
     email: anyone may type any address there, so a rejected batch of spam requests mailed
     their text to 30 outside addresses from the platform. Entries an administrator
     entered, which nobody asked for, are not announced, nor is a decision to the one who
-    took it or to a deactivated account."""
-    letters = {}
+    took it or to a deactivated account. The requesters and their profiles are read in
+    one query, whatever the number decided."""
+    decided = {}
     for organization in organizations:
-        if organization.requested_by_id is None:
+        if organization.requested_by_id is not None:
+            decided.setdefault(organization.requested_by_id, []).append(organization)
+    requesters = (
+        get_user_model()
+        .objects.filter(pk__in=decided, is_active=True)
+        .exclude(pk=getattr(decider, "pk", None))
+        .select_related("wagtail_userprofile")
+    )
+    for requester in requesters:
+        theirs = decided[requester.pk]
+        certified = theirs[0].status == Organization.Status.CERTIFIED
+        switch = "approved_notifications" if certified else "rejected_notifications"
+        # No profile yet: Wagtail's defaults (every switch on).
+        profile = getattr(requester, "wagtail_userprofile", None) or UserProfile(user=requester)
+        if not requester.email or not getattr(profile, switch):
             continue
-        addressee = addressee_of(organization, decider)
-        if addressee is None:
-            continue
-        address, language, name = addressee
-        letter = letters.setdefault(
-            address.lower(),
-            {"address": address, "language": language, "name": name, "decided": []},
+        send_decision(
+            {
+                "address": requester.email,
+                "language": profile.preferred_language or settings.LANGUAGE_CODE,
+                "name": requester.get_short_name(),
+                "decided": theirs,
+            }
         )
-        letter["decided"].append(organization)
-    for letter in letters.values():
-        send_decision(letter)
-
-
-def addressee_of(organization, decider):
-    """(address, language, name to greet) of the requester told of `organization`'s
-    decision, or None."""
-    requester = organization.requested_by
-    if not requester.email or not requester.is_active or requester == decider:
-        return None
-    certified = organization.status == Organization.Status.CERTIFIED
-    switch = "approved_notifications" if certified else "rejected_notifications"
-    profile = UserProfile.get_for_user(requester)
-    if not getattr(profile, switch):
-        return None
-    language = profile.preferred_language or settings.LANGUAGE_CODE
-    return requester.email, language, requester.get_short_name()
 
 
 def send_decision(letter):

@@ -253,3 +253,48 @@ def test_r4_an_account_has_at_most_five_requests_waiting(client, people):
         status="rejected", rejection_reason="名称有误"
     )
     ask(client, people["unit"], "第六个申请单位")
+
+
+def test_r4_telling_many_requesters_reads_them_in_one_query(people, monkeypatch):
+    """A bulk decision read each requester and their profile one by one (two queries a
+    request); the letters themselves are counted apart."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from organizations import notifications
+
+    def requests(count, tag):
+        chosen = []
+        for number in range(count):
+            requester = factories.submitter(
+                real_name=f"申请人{tag}{number}", email=f"{tag}{number}@x.cn"
+            )
+            organization = Organization.objects.create(
+                name=f"{tag}申请单位{number}",
+                category="other",
+                province_id="440000",
+                city_id="440100",
+                contact_person="王老师",
+                contact_phone="020-87654321",
+                requested_by=requester,
+                status=Organization.Status.REJECTED,
+                rejection_reason="名称有误",
+            )
+            chosen.append(organization)
+        return chosen
+
+    sent = []
+    monkeypatch.setattr(notifications, "send_decision", sent.append)
+    one, many = requests(1, "甲"), requests(4, "乙")
+    with CaptureQueriesContext(connection) as for_one:
+        notifications.notify_requesters(one, people["admin"])
+    with CaptureQueriesContext(connection) as for_many:
+        notifications.notify_requesters(many, people["admin"])
+    assert len(for_many) == len(for_one) == 1
+    assert sorted(letter["address"] for letter in sent) == [
+        "乙0@x.cn",
+        "乙1@x.cn",
+        "乙2@x.cn",
+        "乙3@x.cn",
+        "甲0@x.cn",
+    ]
