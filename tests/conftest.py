@@ -89,6 +89,22 @@ def admin_client(client, superuser):
     return client
 
 
+@pytest.fixture
+def submitter_client(client):
+    from tests import factories
+
+    client.force_login(factories.submitter())
+    return client
+
+
+@pytest.fixture
+def collection():
+    """The root collection's key, where the admin's upload forms put an image."""
+    from wagtail.models import Collection
+
+    return Collection.get_first_root_node().pk
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _serialized_rollback_in_every_context(django_db_setup):
     """Let serialized_rollback restore the migrated data in every context.

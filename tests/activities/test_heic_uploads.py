@@ -22,11 +22,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from PIL import Image as PILImage
 from wagtail.images.models import Image
-from wagtail.models import Collection
 
 from activities.models import poster_problems
 from activities.nomination_models import Nomination
-from tests import factories
 
 from .nominating import AFTER_END, post_data, url
 
@@ -91,17 +89,6 @@ def reason_text(source, **values):
     with translation.override("zh-hans"):
         values = {key: value() if callable(value) else value for key, value in values.items()}
         return gettext(source) % values if values else gettext(source)
-
-
-@pytest.fixture
-def submitter_client(client):
-    client.force_login(factories.submitter())
-    return client
-
-
-@pytest.fixture
-def collection():
-    return Collection.get_first_root_node().pk
 
 
 def add_image(client, collection, name, data, title="活动海报"):

@@ -25,7 +25,6 @@ from django.utils.translation import gettext
 from PIL import Image as PILImage
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
-from wagtail.models import Collection
 
 from activities.nomination_models import Nomination, video_problems
 from activities.posters import make_poster
@@ -168,17 +167,6 @@ def media_files():
         for name in files:
             found.add(os.path.relpath(os.path.join(folder, name), root))
     return found
-
-
-@pytest.fixture
-def submitter_client(client):
-    client.force_login(factories.submitter())
-    return client
-
-
-@pytest.fixture
-def collection():
-    return Collection.get_first_root_node().pk
 
 
 def upload(name, data, content_type="application/octet-stream"):

@@ -3,18 +3,11 @@
 import pytest
 
 from organizations.models import Organization
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 CHOSEN = "/admin/organization_chooser/chosen/{}/"
 CHOSEN_MULTIPLE = "/admin/organization_chooser/chosen-multiple/"
-
-
-@pytest.fixture
-def submitter_client(client):
-    client.force_login(factories.submitter())
-    return client
 
 
 @pytest.fixture
