@@ -250,7 +250,7 @@ class ActivityPageForm(CascadingRegionFormMixin, WagtailAdminPageForm):
                     None,
                     _(
                         "This form already created the activity “%(title)s” (it was sent "
-                        "twice, or from another tab). Open it from My activities to go on "
+                        "twice, or from another tab). Open it from the user centre to go on "
                         "editing; to add another activity, start a new one."
                     )
                     % {"title": created.title},

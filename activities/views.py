@@ -199,7 +199,8 @@ def _nomination_state(page, moment, extra_days):
 class MyActivitiesView(BaseListingView):
     """用户中心 · 我的活动 (R26): a submitter's own activities with their three states."""
 
-    page_title = _("My activities")
+    page_title = _("User centre")
+    page_subtitle = _("My activities")
     header_icon = "doc-full-inverse"
     index_url_name = "my_activities"
     index_results_url_name = "my_activities_results"

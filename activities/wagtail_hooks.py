@@ -174,8 +174,9 @@ def register_new_activity_menu_item():
 
 @hooks.register("register_admin_menu_item")
 def register_my_activities_menu_item():
+    # The guide sends units to 管理平台 → 用户中心 to follow their reviews.
     return MenuItem(
-        _("My activities"), reverse("my_activities"), icon_name="doc-full-inverse", order=100
+        _("User centre"), reverse("my_activities"), icon_name="doc-full-inverse", order=100
     )
 
 

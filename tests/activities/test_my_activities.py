@@ -59,3 +59,18 @@ def test_r26_a_new_unit_is_shown_where_to_begin_not_no_results(client):
         "/admin/my-activities/", {"review_state": "national_rejected"}
     ).content.decode()
     assert "没有符合筛选条件的活动。" in filtered and "还没有活动。" not in filtered
+
+
+
+def test_r26_the_guides_user_centre_is_where_a_unit_looks_for_it(client):
+    """The guide says 管理平台 → 用户中心; the menu said only 我的活动, which a unit following it
+    could not find. The public header's link reads 管理平台, the admin menu 用户中心."""
+    unit = factories.submitter()
+    client.force_login(unit)
+    assert '<a href="/admin/">管理平台</a>' in client.get("/").content.decode()
+    menu = client.get("/admin/").content.decode()
+    # The sidebar's items are JSON with escaped characters.
+    assert '"label": "\\u7528\\u6237\\u4e2d\\u5fc3"' in menu  # 用户中心
+    assert '"url": "/admin/my-activities/"' in menu
+    page = client.get("/admin/my-activities/").content.decode()
+    assert "<title>用户中心: 我的活动 - 全国科普日活动平台</title>" in page

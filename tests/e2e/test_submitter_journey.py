@@ -150,8 +150,8 @@ def test_new_submitter_registers_and_saves_a_complete_draft(
     expect(success).to_contain_text(TITLE)
     page.screenshot(path=artifacts / "submitter-saved.png")
 
-    # 我的活动 lists it as 草稿.
-    page.get_by_role("link", name="我的活动").click()
+    # 用户中心 (我的活动) lists it as 草稿.
+    page.get_by_role("link", name="用户中心").click()
     row = page.locator("table tbody tr", has_text=TITLE)
     expect(row).to_have_count(1)
     expect(row).to_contain_text("草稿")
