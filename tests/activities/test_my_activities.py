@@ -61,7 +61,6 @@ def test_r26_a_new_unit_is_shown_where_to_begin_not_no_results(client):
     assert "没有符合筛选条件的活动。" in filtered and "还没有活动。" not in filtered
 
 
-
 def test_r26_the_guides_user_centre_is_where_a_unit_looks_for_it(client):
     """The guide says 管理平台 → 用户中心; the menu said only 我的活动, which a unit following it
     could not find. The public header's link reads 管理平台, the admin menu 用户中心."""
