@@ -13,7 +13,6 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView
 from wagtail.models import Page, WorkflowState
@@ -24,7 +23,7 @@ from organizations.models import CHANNEL_CATEGORY_CHOICES, Organization, Region
 
 from .models import ActivityPage
 from .nomination_models import last_filing_day
-from .paging import KeysFirstMixin
+from .paging import ActivityPaginator, KeysFirstMixin
 from .states import (
     ActivityState,
     ListingState,
@@ -201,6 +200,7 @@ class MyActivitiesView(BaseListingView):
 
     page_title = _("User centre")
     page_subtitle = _("My activities")
+    paginator_class = ActivityPaginator
     header_icon = "doc-full-inverse"
     index_url_name = "my_activities"
     index_results_url_name = "my_activities_results"
@@ -437,7 +437,7 @@ class AllActivitiesFilterSet(WagtailFilterSet):
 COUNT_CAP = 1_000
 
 
-class CappedPaginator(KeysFirstMixin, WagtailPaginator):
+class CappedPaginator(KeysFirstMixin, ActivityPaginator):
     # Each page's keys first, then its rows (activities/paging.py): PostgreSQL computes the
     # columns of every row an OFFSET skips, and the state and name subqueries made page 100
     # read 5,000 rows' worth of them (0.5 s at 200,000 activities).

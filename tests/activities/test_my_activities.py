@@ -45,6 +45,8 @@ def test_r26_my_activities_are_paged(client):
     on_second = {number for number in range(23) if f"第{number:02d}号活动" in second}
     assert len(on_first) == 20
     assert len(on_second) == 3
+    # Wagtail's own label glued the number to the model's name: "23 活动".
+    assert "共 23 个活动" in first and "23 活动" not in first
     assert not on_first & on_second
 
 
@@ -73,3 +75,14 @@ def test_r26_the_guides_user_centre_is_where_a_unit_looks_for_it(client):
     assert '"url": "/admin/my-activities/"' in menu
     page = client.get("/admin/my-activities/").content.decode()
     assert "<title>用户中心: 我的活动 - 全国科普日活动平台</title>" in page
+
+
+def test_r26_the_dashboard_panel_links_to_all_of_a_units_own_activities(client):
+    """The panel's link read 全部活动, the name of the moderators' list of everyone's."""
+    unit = factories.submitter()
+    factories.activity(owner=unit, title="面板里的活动")
+    client.force_login(unit)
+    html = client.get("/admin/").content.decode()
+    panel = html[html.index('id="my-activities-section"') :]
+    assert "面板里的活动" in panel
+    assert '<a href="/admin/my-activities/">查看我的全部活动</a>' in panel

@@ -236,9 +236,11 @@ def test_the_count_is_capped(client, people, activities, monkeypatch):
     assert response.context["page_obj"].paginator.count == 3
     assert response.context["page_obj"].paginator.capped
     assert len(rows(response)) == 3
+    assert "超过 3 个活动" in response.content.decode()
     response = client.get(URL, {"listing_state": "taken_down"})
     assert response.context["page_obj"].paginator.count == 1
     assert not response.context["page_obj"].paginator.capped
+    assert "共 1 个活动" in response.content.decode()
 
 
 def _queries(client, user, **params):
