@@ -585,7 +585,12 @@ class ActivityPage(FastRoutingMixin, Page):
                         FieldPanel("contact_person"),
                         FieldPanel("contact_phone"),
                         FieldPanel("contact_email"),
-                    ]
+                    ],
+                    # PIPL: making someone's name and number public needs their consent.
+                    help_text=_(
+                        "Shown on the public activity page: make sure the contact person "
+                        "agrees."
+                    ),
                 ),
             ],
             heading=_("Key facts (required)"),

@@ -117,3 +117,12 @@ def test_text_stored_before_the_rule_is_shown_without_a_link(client):
     ActivityPage.objects.filter(pk=page.pk).update(contact_phone="王老师 办公室电话")
     html = client.get(page.url).content.decode()
     assert "王老师 办公室电话" in html and 'href="tel:' not in html
+
+
+def test_r13_the_editor_says_the_contact_is_published(client):
+    """PIPL art. 25: making a person's name and number public needs their consent; the
+    editor now says where the contact person, phone and email will appear."""
+    owner = factories.submitter()
+    client.force_login(owner)
+    html = client.get(ADD_URL.format(index=factories.index().pk)).content.decode()
+    assert "将在活动公开页面展示，请确认联系人已同意。" in html
