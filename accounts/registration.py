@@ -3,6 +3,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.forms.utils import ErrorDict
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +58,13 @@ class RegistrationForm(forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    # PIPL arts. 14 and 17: told what is collected and why, and agreeing to it.
+    consent = forms.BooleanField(
+        label=_("I have read and agree to the privacy policy."),
+        required=True,
+        error_messages={"required": _("Read and agree to the privacy policy to register.")},
+    )
+
     class Meta:
         model = User
         fields = ["phone", "real_name", "email", "organization"]
@@ -85,6 +94,12 @@ class RegistrationForm(forms.ModelForm):
         # The filter box (select-filter.js) shows this and is named by it, in the page's
         # language; the script has no catalogue of its own.
         field.widget.attrs["data-filter-placeholder"] = _("Type to filter organizations")
+        # A link in the help, not the label: the error summary links each label to its field.
+        self.fields["consent"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("privacy"),
+            _("Read the privacy policy"),
+        )
 
     def full_clean(self):
         if not (self.is_bound and self.throttled):

@@ -10,7 +10,7 @@ from wagtail.documents.views.serve import serve as wagtail_serve_document
 from accounts import urls as accounts_urls
 from accounts.views import AccountView, AdminLogoutView, PasswordResetView
 from home.converters import is_db_id
-from home.views import switch_language
+from home.views import privacy, switch_language
 from search import views as search_views
 from workflow import reports as workflow_reports
 from workflow.views import (
@@ -66,6 +66,7 @@ urlpatterns = [
     path("search/", search_views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/<str:code>/", switch_language, name="switch_language"),
+    path("privacy/", privacy, name="privacy"),
     # API, feeds, iCalendar, sitemap.xml, robots.txt (R31)
     path("", include("config.api")),
 ]

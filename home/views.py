@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
@@ -33,3 +34,10 @@ def switch_language(request, code):
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+@require_safe
+def privacy(request):
+    """隐私政策: what the platform collects, why, who sees it, how long it is kept and how to
+    have it corrected or erased (PIPL arts. 14, 17). Registration asks for consent to it."""
+    return render(request, "home/privacy.html")

@@ -272,6 +272,7 @@ def test_registration_works_while_the_shared_cache_is_down(client, settings):
             "real_name": "新用户",
             "password1": "a-strong-pass-2026",
             "password2": "a-strong-pass-2026",
+            "consent": "on",
         },
     )
     assert response.status_code == 302

@@ -23,6 +23,7 @@ BAD_REGISTRATION = {
     "password1": "Kepu-Day-2026!",
     "password2": "Kepu-Day-2026?",
     "organization": "",
+    "consent": "on",
 }
 
 

@@ -42,6 +42,7 @@ def form_data(**overrides):
         "real_name": "李科普",
         "password1": GOOD_PASSWORD,
         "password2": GOOD_PASSWORD,
+        "consent": "on",
         "organization": "",
     }
     data.update(overrides)
@@ -249,3 +250,29 @@ def test_r34_a_missing_field_asks_for_it_in_djangos_words(client):
     response = register(client, real_name="")
     assert_refused(response, "real_name", "这个字段是必填项。", keeps=("phone",))
     assert "必需字段" not in response.content.decode()
+
+
+def test_r1_registration_asks_for_consent_to_the_privacy_policy(client):
+    """PIPL arts. 14 and 17: a unit registers knowing what is collected and why. Without
+    the box ticked nothing is created and nothing typed is lost."""
+    body = client.get(REGISTER_URL).content.decode()
+    assert "我已阅读并同意《隐私政策》" in body
+    assert '<a href="/privacy/" target="_blank" rel="noopener">阅读《隐私政策》</a>' in body
+    response = client.post(REGISTER_URL, {**form_data(), "consent": ""})
+    assert_refused(response, "consent", "请阅读并同意隐私政策后再注册。", keeps=("phone",))
+    assert not User.objects.filter(phone="13912345678").exists()
+
+
+def test_the_privacy_policy_says_what_is_collected_and_whom_to_ask(client):
+    from wagtail.models import Site
+
+    from home.models import CampaignSettings
+
+    campaign = CampaignSettings.for_site(Site.objects.get(is_default_site=True))
+    campaign.support_person, campaign.support_phone = "蒙昌乐", "010-63589698"
+    campaign.save()
+    body = client.get("/privacy/").content.decode()
+    assert "<h1>隐私政策</h1>" in body
+    assert "中华人民共和国个人信息保护法" in body and "手机号" in body
+    assert "蒙昌乐" in body and 'href="tel:01063589698"' in body
+    assert 'href="/privacy/">隐私政策</a>' in client.get("/").content.decode()

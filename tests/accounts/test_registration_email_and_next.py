@@ -48,6 +48,7 @@ def form_data(**overrides):
         "email": "",
         "password1": GOOD_PASSWORD,
         "password2": GOOD_PASSWORD,
+        "consent": "on",
         "organization": "",
     }
     data.update(overrides)

@@ -74,6 +74,7 @@ def test_new_submitter_registers_and_saves_a_complete_draft(
     page.locator("#id_real_name").fill("林晓华")
     page.locator("#id_password1").fill("Kepu-Journey-2026")
     page.locator("#id_password2").fill("Kepu-Journey-2026")
+    page.get_by_label("我已阅读并同意《隐私政策》").check()
     page.screenshot(path=artifacts / "submitter-register.png")
     page.locator("form.form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/admin/my-activities/$"))

@@ -393,6 +393,7 @@ PASSWORDS = ["kepuri-strong-2026", "short", "12345678901234"]
             "organization": st.one_of(st.just(""), st.sampled_from(FRAGMENTS), form_values),
             "password1": st.one_of(st.sampled_from(PASSWORDS), form_text),
             "password2": st.one_of(st.sampled_from(PASSWORDS), form_text),
+            "consent": st.one_of(st.just("on"), st.just(""), form_text),
         }
     )
 )
@@ -403,6 +404,7 @@ PASSWORDS = ["kepuri-strong-2026", "short", "12345678901234"]
         "organization": "99999999999999999999999",
         "password1": "kepuri-strong-2026",
         "password2": "kepuri-strong-2026",
+        "consent": "on",
     }
 )
 @example(

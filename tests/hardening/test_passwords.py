@@ -86,6 +86,7 @@ def test_registration_refuses_a_password_containing_the_number(client):
             "real_name": NAME,
             "password1": password,
             "password2": password,
+            "consent": "on",
         },
     )
     assert response.status_code == 200
@@ -97,7 +98,13 @@ def test_registration_refuses_a_password_containing_the_name(client):
     password = f"{NAME}-kepu-2026"
     response = client.post(
         "/accounts/register/",
-        {"phone": PHONE, "real_name": NAME, "password1": password, "password2": password},
+        {
+            "phone": PHONE,
+            "real_name": NAME,
+            "password1": password,
+            "password2": password,
+            "consent": "on",
+        },
     )
     assert response.status_code == 200
     assert zh("The password must not contain your real name.") in response.content.decode()
