@@ -3,6 +3,10 @@
 import gc
 import os
 
+from gunicorn.glogging import Logger
+
+from config.logs import JsonFormatter
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -33,6 +37,28 @@ def pre_fork(server, worker):
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 errorlog = "-"
+
+
+class JsonLogger(Logger):
+    """gunicorn's own lines (its start, worker boots and timeouts, its access lines if turned
+    on) as the same JSON objects as the application's (config.logs.JsonFormatter), so that
+    `journalctl -u 'kepuri@*' -o cat | jq` reads every line of the unit. gunicorn's settings
+    (errorlog, accesslog, loglevel) keep their meaning; only the formatter changes, also
+    after a reload. Not `logconfig_dict`: it turns gunicorn's access log on by itself, a
+    second line per request next to config.access."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+
+# The same LOG_FORMAT as the settings (production's default: json); plain keeps gunicorn's
+# own text lines.
+logger_class = (
+    JsonLogger if os.environ.get("LOG_FORMAT", "json") == "json" else "gunicorn.glogging.Logger"
+)
 # Gunicorn's runtime control socket defaults to one path per user ($XDG_RUNTIME_DIR or
 # ~/.gunicorn/gunicorn.ctl), which several instances on one machine would fight over; it is
 # off unless a path is given. systemd reloads with HUP and stops with TERM instead.

@@ -23,7 +23,15 @@ _RECORD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) 
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record):
-        record.request_id = request_id_var.get()
+        request_id = request_id_var.get()
+        if request_id == "-":
+            # Django logs a 4xx or 5xx answer ("Not Found: /x", django.request) after the
+            # middleware has returned and reset the context variable; it passes the request
+            # along, which carries the id (request.id, RequestIdMiddleware).
+            request_id = getattr(getattr(record, "request", None), "id", None)
+            if not isinstance(request_id, str):
+                request_id = "-"
+        record.request_id = request_id
         return True
 
 

@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tarfile
@@ -192,11 +193,21 @@ def run(command, env=None):
     return result
 
 
+def exit_status(returncode):
+    if returncode < 0:
+        with suppress(ValueError):
+            return f"killed by {signal.Signals(-returncode).name}"
+        return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
+
+
 def run_piped(first, second, env=None):
     """`first | second`, except that `second` reaches the end of its input only when `first`
     succeeded: psql commits its single transaction at the end of its input, and must not
     commit the drops and half a restore when pg_restore fails midway. Killed instead, it
-    commits nothing and the server rolls back. The error names the command that failed."""
+    commits nothing and the server rolls back. The error names the command that failed: when
+    `second` stopped on an error of its own (psql: "extension btree_gist …"), its message
+    comes first, and `first` dying of SIGPIPE, as it then does, is not reported as a fault."""
 
     def read(file):
         file.seek(0)
@@ -217,30 +228,56 @@ def run_piped(first, second, env=None):
             stdout=subprocess.DEVNULL,
             stderr=second_errors,
         )
-        cut_off = False
+        cut_off = stopped = False
         try:
-            # A broken pipe: `second` stopped on an error, and its own message says which.
-            with suppress(BrokenPipeError):
+            try:
                 for block in iter(lambda: producer.stdout.read(1 << 16), b""):
                     consumer.stdin.write(block)
+            except BrokenPipeError:
+                # `second` stopped reading: it ended (on an error, its own message says
+                # which). `first` then dies of SIGPIPE on its next write.
+                stopped = True
             # Unread, `first` would block on a full pipe; closed, it stops.
             producer.stdout.close()
-            if producer.wait() == 0:
+            producer.wait()
+            if stopped:
                 with suppress(BrokenPipeError):
                     consumer.stdin.close()
+                try:
+                    consumer.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    consumer.kill()
+                    consumer.wait()
+            elif producer.returncode == 0:
+                with suppress(BrokenPipeError):
+                    consumer.stdin.close()
+                consumer.wait()
             else:
                 cut_off = True
                 consumer.kill()
-            consumer.wait()
+                consumer.wait()
+                with suppress(BrokenPipeError):
+                    consumer.stdin.close()
         except BaseException:
             for process in (producer, consumer):
                 process.kill()
                 process.wait()
             raise
-        if consumer.returncode != 0 and not cut_off:
-            raise BackupError(f"{second[0]} failed: {read(second_errors) or consumer.returncode}")
-        if producer.returncode != 0:
-            raise BackupError(f"{first[0]} failed: {read(first_errors) or producer.returncode}")
+        consumer_failed = not cut_off and (consumer.returncode != 0 or stopped)
+        producer_failed = producer.returncode != 0 and not (
+            stopped and producer.returncode == -signal.SIGPIPE
+        )
+        errors = []
+        if consumer_failed:
+            status = exit_status(consumer.returncode)
+            if consumer.returncode == 0:
+                status = "stopped reading before the end of its input"
+            errors.append(f"{second[0]} failed: {read(second_errors) or status}")
+        if producer_failed:
+            status = exit_status(producer.returncode)
+            errors.append(f"{first[0]} failed: {read(first_errors) or status}")
+        if errors:
+            raise BackupError("; ".join(errors))
 
 
 # --- files -------------------------------------------------------------------------------
@@ -305,8 +342,18 @@ def backup(backup_dir=None, media_root=None, keep=None, log=lambda message: None
     media_root = Path(media_root or settings.MEDIA_ROOT)
     database = Database()
     final, partial = new_backup_directory(backup_dir)
-    # Phone numbers, names and password hashes: readable by the site's user only.
-    partial.mkdir(mode=0o700)
+    # Phone numbers, names and password hashes: readable by the site's user only, the folder
+    # and every file in it (0600; pg_dump inherits the mask), so a copy of a single file or
+    # a folder whose mode is changed later still does not expose them.
+    previous_umask = os.umask(0o077)
+    try:
+        partial.mkdir(mode=0o700)
+        return _backup_into(database, partial, final, media_root, keep, log)
+    finally:
+        os.umask(previous_umask)
+
+
+def _backup_into(database, partial, final, media_root, keep, log):
     try:
         database_file = partial / DATABASE_FILES[database.vendor]
         log(f"Backing up {database} …")

@@ -376,6 +376,28 @@ def test_json_lines_carry_the_request_id_on_every_record(log_lines):
     }
 
 
+@pytest.mark.django_db
+def test_not_found_lines_carry_the_request_id(client, log_lines):
+    """Django logs a 404 ("Not Found: /x", django.request) after RequestIdMiddleware has
+    returned and reset the id: the line said [-] while the access line had the id."""
+    client.get("/no-such-page/", HTTP_X_REQUEST_ID="not-found-0001")
+    client.get("/static/no-such-file.css", HTTP_X_REQUEST_ID="not-found-0002")
+    lines = [line for line in log_lines() if " django.request " in line]
+    assert len(lines) == 2, log_lines()
+    assert "[not-found-0001] Not Found: /no-such-page/" in lines[0]
+    assert "[not-found-0002] Not Found: /static/no-such-file.css" in lines[1]
+
+
+def test_request_id_filter_reads_only_an_id_from_what_is_passed_as_request():
+    record = logging.LogRecord("django.server", logging.INFO, "", 0, "x", None, None)
+    record.request = socket.socket()  # runserver passes its socket as `request`
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        record.request.close()
+    assert record.request_id == "-"
+
+
 def test_gunicorn_freezes_what_the_master_loaded_before_forking():
     """#8: config/gunicorn.py's pre_fork freezes the master's objects, so a worker's full
     collections no longer walk Django and Wagtail (about 110 ms each, measured)."""
@@ -390,3 +412,40 @@ def test_gunicorn_freezes_what_the_master_loaded_before_forking():
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_gunicorn_lines_are_json_like_the_applications(monkeypatch, capsys):
+    """docs/deploy.md section 10: `journalctl -u 'kepuri@*' -o cat | jq …` failed on
+    gunicorn's own text lines ("[2026-…] [812] [INFO] Booting worker …"): with LOG_FORMAT=json
+    (production's default) they are JSON objects of the same shape as the application's."""
+    import importlib
+
+    from gunicorn.config import Config
+
+    from config import gunicorn as gunicorn_conf
+
+    monkeypatch.setenv("LOG_FORMAT", "plain")
+    assert importlib.reload(gunicorn_conf).logger_class == "gunicorn.glogging.Logger"
+    monkeypatch.delenv("LOG_FORMAT")
+    gunicorn_conf = importlib.reload(gunicorn_conf)
+    assert gunicorn_conf.logger_class is gunicorn_conf.JsonLogger
+
+    cfg = Config()
+    for name in ("errorlog", "logger_class"):
+        cfg.set(name, getattr(gunicorn_conf, name))
+    logger = cfg.logger_class(cfg)
+    try:
+        # Only its formatter changes: gunicorn's access log stays off unless asked for.
+        assert not logger.access_log_enabled
+        logger.info("Booting worker with pid: %s", 812)
+        logger.error("Worker (pid:%s) was sent SIGKILL! Perhaps out of memory?", 813)
+    finally:
+        for log in (logger.error_log, logger.access_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
+    entries = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [(e["level"], e["logger"], e["message"]) for e in entries] == [
+        ("INFO", "gunicorn.error", "Booting worker with pid: 812"),
+        ("ERROR", "gunicorn.error", "Worker (pid:813) was sent SIGKILL! Perhaps out of memory?"),
+    ]
+    assert set(entries[0]) == {"time", "level", "logger", "message", "request_id"}

@@ -1,6 +1,7 @@
 """deploy/nginx/kepuri.conf: the upload limits leave oversized photos to Django's own message,
-and nginx's own errors (413, 502, 503, 504) are answered with the Chinese and English pages
-in deploy/nginx/errors/ instead of nginx's English ones.
+and nginx's own errors (403, 404, 413, 502, 503, 504) are answered with the Chinese and English
+pages in deploy/nginx/errors/ instead of nginx's English ones, over HTTP/1.1 and HTTP/2; a
+request for an unknown host name is dropped; static and media files are sent with nosniff.
 
 Not marked `ops`: the parsing runs everywhere, and the live check starts nginx from its
 package on a free port with the site file as deployed (paths moved into a temporary
@@ -27,10 +28,12 @@ NGINX_DIR = Path(settings.BASE_DIR) / "deploy" / "nginx"
 SITE = NGINX_DIR / "kepuri.conf"
 ERRORS = NGINX_DIR / "errors"
 INSTALLED_ERRORS = "/srv/kepuri/app/deploy/nginx/errors/"
-NGINX_ERRORS = (413, 502, 503, 504)
+NGINX_ERRORS = (403, 404, 413, 502, 503, 504)
 MB = 1024 * 1024
 # What each page must say: the problem, in Chinese first, then in English.
 PAGE_TEXT = {
+    403: ("禁止访问", "Forbidden"),
+    404: ("页面不存在", "Page not found"),
     413: ("上传的文件太大", "File too large"),
     502: ("网站暂时无法访问", "temporarily unavailable"),
     503: ("网站暂时繁忙", "busy"),
@@ -38,11 +41,31 @@ PAGE_TEXT = {
 }
 
 
+HOST = "kepuri.example.cn"
+DOCS = Path(settings.BASE_DIR) / "docs" / "deploy.md"
+
+
+def server_blocks():
+    """The text of each top-level `server { ... }` block of the site file."""
+    text, blocks = SITE.read_text(), []
+    for match in re.finditer(r"^server \{", text, re.MULTILINE):
+        depth = 0
+        for end in range(match.start(), len(text)):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            if text[end] == "}" and depth == 0:
+                blocks.append(text[match.start() : end + 1])
+                break
+    return blocks
+
+
 def https_server():
-    """The text of the 443 server block (up to the end of the file: it is the last one)."""
-    text = SITE.read_text()
-    start = text.index("listen 443 ssl")
-    return text[text.rindex("server {", 0, start) :]
+    """The text of the site's 443 server block."""
+    [block] = [
+        block
+        for block in server_blocks()
+        if f"server_name {HOST};" in block and "listen 443 ssl" in block
+    ]
+    return block
 
 
 def size(value):
@@ -78,6 +101,28 @@ def test_the_upload_limit_leaves_oversized_posters_to_django():
     # Everything the form takes in one save: the videos, the photos and the participant
     # photo at their limits.
     assert size(videos) > MAX_VIDEOS * MAX_VIDEO_BYTES + (MAX_PHOTOS + 1) * 10 * MB
+
+
+def test_the_cache_folder_is_created_by_the_guide():
+    """nginx creates only the last folder of a proxy_cache_path, and Debian 12's nginx package
+    has no /var/cache/nginx: `nginx -t` failed with mkdir() "/var/cache/nginx/kepuri" failed
+    unless section 8 of the guide creates the parent first."""
+    paths = re.findall(r"^proxy_cache_path (\S+)", SITE.read_text(), re.MULTILINE)
+    assert paths
+    section = DOCS.read_text().split("## 8. ")[1].split("\n## ")[0]
+    for path in paths:
+        parent = str(Path(path).parent)
+        assert re.search(rf"^install -d .*{re.escape(parent)}\s*$", section, re.MULTILINE), parent
+
+
+def test_unknown_host_names_are_dropped():
+    [default] = [block for block in server_blocks() if "default_server" in block]
+    listens = re.findall(r"^\s*listen (.*);", default, re.MULTILINE)
+    assert {"80 default_server", "443 ssl http2 default_server"} <= set(listens)
+    assert re.search(r"^\s*ssl_reject_handshake on;", default, re.MULTILINE)
+    assert re.search(r"^\s*return 444;", default, re.MULTILINE)
+    # No other block claims to be the default.
+    assert sum("default_server" in block for block in server_blocks()) == 1
 
 
 def test_nginx_errors_have_pages_of_their_own():
@@ -119,13 +164,15 @@ def deployable(tmp, work, https_port, http_port):
     replacements = [
         ("/etc/nginx/snippets/", f"{NGINX_DIR}/"),
         ("/var/log/nginx/", f"{tmp}/"),
+        # The parent exists, as section 8 of the guide makes it (test above).
         ("/var/cache/nginx/kepuri", f"{work}/cache"),
         (INSTALLED_ERRORS, f"{ERRORS}/"),
         ("/etc/letsencrypt/live/kepuri.example.cn/", f"{tmp}/"),
+        ("root /srv/kepuri;", f"root {work}/srv;"),
         ("127.0.0.1:8001", f"127.0.0.1:{free_port()}"),
         ("127.0.0.1:8002", f"127.0.0.1:{free_port()}"),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen 443 ", f"listen 127.0.0.1:{https_port} "),
+        ("listen 80", f"listen 127.0.0.1:{http_port}"),
     ]
     text = SITE.read_text()
     for old, new in replacements:
@@ -140,7 +187,7 @@ pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;
 events {{ worker_connections 64; }}
 http {{
-    types {{ text/html html; }}
+    types {{ text/html html; text/css css; image/jpeg jpg; }}
     default_type application/octet-stream;
     client_body_temp_path {work}/body;
     proxy_temp_path {work}/proxy;
@@ -154,9 +201,17 @@ http {{
     return tmp / "nginx.conf"
 
 
+class Nginx:
+    def __init__(self, https, http, root):
+        self.https = https
+        self.http = http
+        self.root = root
+
+
 @pytest.fixture
 def nginx(tmp_path):
-    """nginx serving the site file on a free port; checked with `nginx -t` first."""
+    """nginx serving the site file on free ports; checked with `nginx -t` first. Static and
+    media files are read from `root` (/srv/kepuri as deployed)."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists() or not shutil.which("openssl"):
         if os.environ.get("CI"):
@@ -175,6 +230,9 @@ def nginx(tmp_path):
     # (pytest's tmp_path is private to root).
     with tempfile.TemporaryDirectory(prefix="kepuri-nginx-") as work:
         Path(work).chmod(0o755)
+        root = Path(work) / "srv"
+        for folder in ("static", "media/images"):
+            (root / folder).mkdir(parents=True)
         conf = deployable(tmp_path, work, https_port, http_port)
         command = [binary, "-c", str(conf), "-e", str(error_log)]
         checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
@@ -190,20 +248,40 @@ def nginx(tmp_path):
                     assert server.poll() is None, error_log.read_text()
                     assert time.monotonic() < deadline, "nginx did not start"
                     time.sleep(0.1)
-            yield https_port
+            yield Nginx(https_port, http_port, root)
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-def request(port, method, path, body=b"", length=None):
+class _SniConnection(http.client.HTTPSConnection):
+    """To 127.0.0.1, naming the site in the TLS handshake (SNI), as a browser does: the
+    default server refuses a handshake for any other name."""
+
+    def __init__(self, *args, server_name=HOST, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.server_name = server_name
+
+    def connect(self):
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.server_name)
+
+
+def request(port, method, path, body=b"", length=None, source="127.0.0.1", server_name=HOST):
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=context)
+    connection = _SniConnection(
+        "127.0.0.1",
+        port,
+        timeout=30,
+        context=context,
+        source_address=(source, 0),
+        server_name=server_name,
+    )
     try:
         connection.putrequest(method, path, skip_host=True)
-        connection.putheader("Host", "kepuri.example.cn")
+        connection.putheader("Host", HOST)
         if method == "POST":
             connection.putheader("Content-Type", "application/octet-stream")
             connection.putheader("Content-Length", str(len(body) if length is None else length))
@@ -211,14 +289,14 @@ def request(port, method, path, body=b"", length=None):
         if body:
             connection.send(body)
         response = connection.getresponse()
-        return response, response.read().decode()
+        return response, response.read().decode(errors="replace")
     finally:
         connection.close()
 
 
 def test_nginx_answers_its_errors_with_the_pages(nginx):
     # Refused on the declared length alone: nginx answers before the body is sent.
-    response, page = request(nginx, "POST", "/admin/images/multiple/add/", length=40 * MB)
+    response, page = request(nginx.https, "POST", "/admin/images/multiple/add/", length=40 * MB)
     assert response.status == 413
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"
     assert "上传的文件太大" in page
@@ -226,14 +304,128 @@ def test_nginx_answers_its_errors_with_the_pages(nginx):
 
     # A 20 MB poster passes nginx (12 MB did not) on to Django, here to instances that are
     # both down: the 502 page.
-    response, page = request(nginx, "POST", "/admin/images/multiple/add/", body=b"x" * 20 * MB)
+    response, page = request(
+        nginx.https, "POST", "/admin/images/multiple/add/", body=b"x" * 20 * MB
+    )
     assert response.status == 502
     assert "网站暂时无法访问" in page
     assert "temporarily unavailable" in page
-    response, page = request(nginx, "GET", "/")
+    response, page = request(nginx.https, "GET", "/")
     assert response.status == 502
     assert "网站暂时无法访问" in page
 
     # The pages themselves are not addressable.
-    response, page = request(nginx, "GET", "/_errors/502.html")
+    response, page = request(nginx.https, "GET", "/_errors/502.html")
     assert response.status == 404
+
+
+def curl_http2(port, path, *options):
+    """curl over HTTP/2 (TLS with ALPN, as browsers use it): (version, status, headers, page)."""
+    if not shutil.which("curl"):
+        if os.environ.get("CI"):
+            pytest.fail("CI needs curl for the HTTP/2 check.")
+        pytest.skip("curl not installed")
+    with tempfile.TemporaryDirectory() as folder:
+        head, page = Path(folder) / "head", Path(folder) / "page"
+        result = subprocess.run(
+            ["curl", "-sSk", "--http2", "--resolve", f"{HOST}:{port}:127.0.0.1"]
+            + ["-D", str(head), "-o", str(page), "-w", "%{http_version} %{http_code}"]
+            + [*options, f"https://{HOST}:{port}{path}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        version, status = result.stdout.split()
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (
+                line.partition(":") for line in head.read_text().splitlines()[1:] if line
+            )
+        }
+        return version, int(status), headers, page.read_bytes().decode(errors="replace")
+
+
+def test_nginx_error_pages_reach_http2_clients(nginx, tmp_path):
+    """R-ops: over HTTP/2 nginx checked the body size again in /_errors/ and answered its own
+    English 413 page instead of the Chinese one."""
+    body = tmp_path / "upload.bin"
+    with body.open("wb") as out:
+        out.truncate(40 * MB)
+    version, status, headers, page = curl_http2(
+        nginx.https, "/admin/images/multiple/add/", "--data-binary", f"@{body}"
+    )
+    assert (version, status) == ("2", 413)
+    assert "上传的文件太大" in page, page
+    assert headers["cache-control"] == "no-store"
+    # 40 MB passes the nomination form's limit to the (stopped) instances: the 502 page, not
+    # a second 413 from the server's 32 MB in /_errors/.
+    version, status, headers, page = curl_http2(
+        nginx.https, "/admin/nominations/12/", "--data-binary", f"@{body}"
+    )
+    assert (version, status) == ("2", 502)
+    assert "网站暂时无法访问" in page, page
+    version, status, headers, page = curl_http2(nginx.https, "/media/images/missing.jpg")
+    assert (version, status) == ("2", 404)
+    assert "页面不存在" in page
+
+
+def test_nginx_answers_missing_and_refused_files_with_the_pages(nginx):
+    response, page = request(nginx.https, "GET", "/media/images/missing.jpg")
+    assert response.status == 404
+    assert "页面不存在" in page
+    assert "Page not found" in page
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    response, page = request(nginx.https, "GET", "/static/missing.css")
+    assert response.status == 404
+    assert "页面不存在" in page
+    response, page = request(nginx.https, "GET", "/media/")
+    assert response.status == 403
+    assert "禁止访问" in page
+    assert "Forbidden" in page
+    # /healthz from an address that is not allowed (127.0.0.2 is this machine, not 127.0.0.1).
+    response, page = request(nginx.https, "GET", "/healthz", source="127.0.0.2")
+    assert response.status == 403
+    assert "禁止访问" in page
+    response, page = request(nginx.https, "GET", "/_errors/403.html")
+    assert response.status == 404
+
+
+def test_static_files_are_sent_with_nosniff(nginx):
+    static = nginx.root / "static"
+    (static / "site.css").write_text("body{}")
+    (static / "site.0123456789ab.css").write_text("body{}")
+    (nginx.root / "media" / "images" / "poster.jpg").write_bytes(b"\xff\xd8\xff")
+    response, _ = request(nginx.https, "GET", "/static/site.css")
+    assert response.status == 200
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    response, _ = request(nginx.https, "GET", "/static/site.0123456789ab.css")
+    assert response.status == 200
+    # The nested location's own add_header replaces what it would inherit: both are there.
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    assert response.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+    response, _ = request(nginx.https, "GET", "/media/images/poster.jpg")
+    assert response.status == 200
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+
+
+def test_unknown_host_names_get_no_answer(nginx):
+    # Plain HTTP: the site's name is redirected, any other name is closed without a word.
+    connection = http.client.HTTPConnection("127.0.0.1", nginx.http, timeout=10)
+    connection.request("GET", "/", headers={"Host": HOST})
+    response = connection.getresponse()
+    assert response.status == 301
+    assert response.getheader("Location") == f"https://{HOST}/"
+    connection.close()
+    for host in ("127.0.0.1", "other.example.cn"):
+        connection = http.client.HTTPConnection("127.0.0.1", nginx.http, timeout=10)
+        connection.request("GET", "/", headers={"Host": host})
+        with pytest.raises(http.client.RemoteDisconnected):
+            connection.getresponse()
+        connection.close()
+    # HTTPS: the handshake itself is refused without the site's name, so no certificate is
+    # needed for other names and the site's is not shown to scanners.
+    # (Python sends no name for an address: the handshake of `curl -k https://127.0.0.1/`.)
+    for name in ("other.example.cn", "127.0.0.1"):
+        with pytest.raises(ssl.SSLError):
+            request(nginx.https, "GET", "/", server_name=name)
