@@ -1272,7 +1272,16 @@ class RowBuilder:
 
     def search_texts(self, item):
         """search_title() and search_text() of the page, from the same parts."""
+        from .models import organization_search_names
+
         page, activity, names = item.page, item.activity, item.names
+        orgs = self.plan.lookups["orgs"]
+
+        def unit_names(unit):
+            # As the model's unit_search_names, from the library read beforehand.
+            organization = orgs[unit["organization_id"]] if unit["organization_id"] else None
+            return organization_search_names(organization) if organization else [unit["name"]]
+
         parts = [
             names["details_text"],
             activity["content"],
@@ -1284,9 +1293,9 @@ class RowBuilder:
             names["province"],
             names["city"],
             names["county"],
-            names["channel"],
-            *(unit["name"] for unit in item.hosts),
-            *(unit["name"] for unit in item.organizers),
+            *organization_search_names(orgs[activity["channel_id"]]),
+            *(name for unit in item.hosts for name in unit_names(unit)),
+            *(name for unit in item.organizers for name in unit_names(unit)),
         ]
         return self.segment(page["title"]), self.segment(" ".join(p for p in parts if p))
 
@@ -1407,7 +1416,8 @@ class RowBuilder:
             "search_title": search_title,
             "search_text": search_text,
         }
-        values["search_filters"] = self.model.search_filters_of(values)
+        places = [item.names[name] for name in ("province", "city", "county")]
+        values["search_filters"] = self.model.search_filters_of(values, [p for p in places if p])
         object_id = str(item.page["id"])
         recipe = self.recipe
         if recipe is None:

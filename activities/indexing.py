@@ -7,7 +7,8 @@ on the old name: the new name found nothing until each activity was saved again.
 now queues the reindexing of the activities that name it on the "background" task backend
 (settings.TASKS): done at once in development and tests, by `manage.py db_worker` in
 production, since a provincial association can be named by tens of thousands of
-activities (docs/search.md, "Renamed names")."""
+activities (docs/search.md, "Renamed names"). An organization's short name counts as
+its name here: the activities' text holds it too ("Short names and places")."""
 
 import logging
 
@@ -31,6 +32,13 @@ _NAMED_BY = {
     ),
     "organizations.region": ("province", "city", "county"),
     "activities.activitytype": ("activity_type",),
+}
+# What each model gives the indexed text (ActivityPage.search_text, search_filters): a
+# change to any of these fields reindexes the activities naming the row.
+_INDEXED_FIELDS = {
+    "organizations.organization": ("name", "short_name"),
+    "organizations.region": ("name",),
+    "activities.activitytype": ("name",),
 }
 
 
@@ -93,19 +101,24 @@ def for_indexing(ids):
     )
 
 
+def _indexed_values(instance):
+    return tuple(getattr(instance, name) for name in _INDEXED_FIELDS[instance._meta.label_lower])
+
+
 def _remember_indexed_values(sender, instance, raw=False, **kwargs):
-    # What each of these models gives the indexed text: its name (search_text uses str()).
-    instance._indexed_name_before = None
+    # The stored values of the fields the indexed text holds (_INDEXED_FIELDS).
+    instance._indexed_values_before = None
     if raw or instance.pk is None:
         return
-    instance._indexed_name_before = (
-        sender._default_manager.filter(pk=instance.pk).values_list("name", flat=True).first()
+    fields = _INDEXED_FIELDS[sender._meta.label_lower]
+    instance._indexed_values_before = (
+        sender._default_manager.filter(pk=instance.pk).values_list(*fields).first()
     )
 
 
 def _reindex_if_renamed(sender, instance, created=False, raw=False, **kwargs):
-    before = getattr(instance, "_indexed_name_before", None)
-    if raw or created or before is None or before == instance.name:
+    before = getattr(instance, "_indexed_values_before", None)
+    if raw or created or before is None or before == _indexed_values(instance):
         return
     label, pk = sender._meta.label_lower, instance.pk
     # After the commit: a queued task must not outrun the rename it reindexes, and a

@@ -751,8 +751,13 @@ def search_ids(query, queryset=None, values=None, moment=None):
         return []
     if queryset is None:
         queryset = ActivityPage.objects.live()
-    groups = narrowing(values or {}, moment or timezone.now())
-    return ranked_ids(queryset, query, MAX_SEARCH_HITS, groups)
+    moment = moment or timezone.now()
+    groups = narrowing(values or {}, moment)
+    # A search.ranked.Found: the ids, the words they were found by and whether only some
+    # were, kept together (kept_search_ids). Within the title matches and within the
+    # details-only ones, activities not ended at `moment` come first: one ending while
+    # the ids are kept keeps its place for those minutes at most.
+    return ranked_ids(queryset, query, MAX_SEARCH_HITS, groups, moment)
 
 
 def kept_search_ids(identity, find, timed, moment=None):
@@ -883,10 +888,12 @@ def listing_queryset(params, root=None, default_sort=SortChoices.START, moment=N
             timed="state" in values,
             moment=moment,
         )
+        found = ids
         if sort == SortChoices.RELEVANCE:
             queryset = by_ids(queryset, ids, kept=not lagging)
         else:
             queryset = order(queryset.filter(pk__in=ids), sort, moment, values.get("state"))
+        queryset.search_found = found
     else:
         if sort == SortChoices.RELEVANCE:
             sort = default_sort
@@ -941,6 +948,7 @@ def build(params, root=None, default_sort=SortChoices.START, moment=None):
     """The listing for a request's GET parameters: form, chips, page of cards, count."""
     queryset, form, values, sort = listing_queryset(params, root, default_sort, moment)
     query = values.get("q", "")
+    found = getattr(queryset, "search_found", None)
     paginator = ListingPaginator(with_card_data(queryset), PER_PAGE)
     number = page_number(params)
     try:
@@ -964,6 +972,10 @@ def build(params, root=None, default_sort=SortChoices.START, moment=None):
         "search_capped": bool(query) and paginator.count >= MAX_SEARCH_HITS,
         "max_search_hits": MAX_SEARCH_HITS,
         "search_query": query,
+        # The words the results were found by, as a query for the cards' highlight, and
+        # whether no activity had them all (search.ranked.Found; ids kept before have none).
+        "highlight_query": " ".join(getattr(found, "words", ())) or query,
+        "search_partial": bool(getattr(found, "partial", False)),
         "querystring": querystring_without_page(params),
     }
 

@@ -47,7 +47,7 @@ from organizations.models import (
     Region,
     name_in_language,
 )
-from search.fields import FilterWordsField, with_segmented_title
+from search.fields import FilterWordsField, place_words, with_segmented_title
 from search.filters import object_words
 from search.segment import segment
 
@@ -588,8 +588,7 @@ class ActivityPage(FastRoutingMixin, Page):
                     ],
                     # PIPL: making someone's name and number public needs their consent.
                     help_text=_(
-                        "Shown on the public activity page: make sure the contact person "
-                        "agrees."
+                        "Shown on the public activity page: make sure the contact person agrees."
                     ),
                 ),
             ],
@@ -716,11 +715,15 @@ class ActivityPage(FastRoutingMixin, Page):
         return segment(self.title)
 
     @staticmethod
-    def search_filters_of(values):
-        """Filter words of an activity whose column values (by attname) are `values`."""
-        return " ".join(
-            object_words(values, SEARCH_FILTERS, SEARCH_DATES, ZoneInfo(settings.TIME_ZONE))
-        )
+    def search_filters_of(values, places=()):
+        """The words beside the title of an activity whose column values (by attname) are
+        `values`: its filter words and its title's characters (search/filters.py), then
+        the words of `places`, the names of its province, city and county
+        (search.fields.place_words: 北京 finds the activities held in Beijing in the title
+        pass, which ranks first)."""
+        zone = ZoneInfo(settings.TIME_ZONE)
+        words = object_words(values, SEARCH_FILTERS, SEARCH_DATES, zone)
+        return " ".join([*words, *place_words(places)])
 
     def search_filters(self):
         values = dict(self.__dict__)
@@ -734,7 +737,11 @@ class ActivityPage(FastRoutingMixin, Page):
                 Nomination.objects.filter(page_id=self.pk, recommended=True).exists()
             )
         values["nomination__recommended"] = recommended
-        return self.search_filters_of(values)
+        return self.search_filters_of(values, self._search_places())
+
+    def _search_places(self):
+        # The regions read by search_text too (select_related in indexing.for_indexing).
+        return [region.name for region in (self.province, self.city, self.county) if region]
 
     def search_text(self):
         parts = [
@@ -748,9 +755,9 @@ class ActivityPage(FastRoutingMixin, Page):
             str(self.province or ""),
             str(self.city or ""),
             str(self.county or ""),
-            str(self.channel or ""),
-            *(unit.display_name for unit in self.host_units.all()),
-            *(unit.display_name for unit in self.organizer_units.all()),
+            *organization_search_names(self.channel),
+            *(name for unit in self.host_units.all() for name in unit_search_names(unit)),
+            *(name for unit in self.organizer_units.all() for name in unit_search_names(unit)),
         ]
         return segment(" ".join(part for part in parts if part))
 
@@ -1542,6 +1549,23 @@ def unit_panels(categories=None):
     else:
         widget = OrganizationChooserWidget()
     return [FieldPanel("organization", widget=widget), FieldPanel("name")]
+
+
+def organization_search_names(organization):
+    """The names an activity's text holds for a library organization: its name, then its
+    short name (中科院 for 中国科学院, 中宣部, 工信部: R29), read with the organization."""
+    if organization is None:
+        return []
+    names = [organization.name]
+    if organization.short_name and organization.short_name != organization.name:
+        names.append(organization.short_name)
+    return names
+
+
+def unit_search_names(unit):
+    """A unit's names in an activity's indexed text: its organization's (name and short
+    name) when linked, else the name typed."""
+    return organization_search_names(unit.organization) if unit.organization_id else [unit.name]
 
 
 class ActivityUnit(Orderable):

@@ -53,6 +53,59 @@ ALIASES = {
     "科协": "科学技术协会",
     "科技馆": "科学技术馆",
 }
+# Other words for the same thing, on the query's side only (nothing to re-index): a query
+# word of the left asks for it or any word on the right (an OR group), and a word on the
+# right for it or the left one (比赛 finds 竞赛, 竞赛 finds 比赛, 竞赛 no 挑战赛). Unlike ALIASES
+# (spellings of one name, which indexed text holds both of) these widen a search, so they
+# stay few and whole words: each one is a single word of a query as needed_words cuts it.
+# alternatives() is the one reading of this table, for the search and the highlight alike.
+SYNONYMS = {
+    "ai": ("人工智能",),
+    "比赛": ("竞赛", "大赛", "挑战赛"),
+    "孩子": ("儿童", "亲子", "少儿"),
+    "老人": ("老年人",),
+    "中药": ("中医药",),
+    "阿尔兹海默": ("阿尔茨海默",),
+}
+# Words of a question that no activity is about (我想带孩子去看星星, 怎么预防糖尿病). A query
+# does not require them while it has another word; a query of nothing else keeps them.
+# Not 周末, 北京, 适合…: a title may well say so, and the any-word pass still ranks them.
+STOP_WORDS = frozenset(
+    [
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "我",
+        "我们",
+        "你",
+        "你们",
+        "想",
+        "想要",
+        "要",
+        "去",
+        "看",
+        "看看",
+        "有",
+        "有没有",
+        "是",
+        "在",
+        "什么",
+        "哪里",
+        "哪儿",
+        "哪些",
+        "怎么",
+        "怎样",
+        "如何",
+        "可以",
+        "能",
+        "一下",
+        "请问",
+        "带",
+    ]
+)
 # A national body's name is mostly written without them: 中国天文学会 is 天文学会.
 NATIONAL_PREFIXES = ("中华全国", "中国", "中华", "全国")
 # Societies and associations (学会, 协会, 商会…) and museums (科学技术馆).
@@ -444,3 +497,81 @@ def implied_by(word, other):
         and not word.isascii()
         and bool(jieba.dt.FREQ.get(word))
     )
+
+
+def alternatives(word):
+    """The other words (SYNONYMS) a query word also finds, as needed words: 人工智能 for ai,
+    竞赛, 大赛 and 挑战赛 for 比赛, 比赛 for 竞赛."""
+    found = SYNONYMS.get(word, ())
+    return found + tuple(head for head, others in SYNONYMS.items() if word in others)
+
+
+def parts(word):
+    """The dictionary words (two characters or more) a compound of the query is made of,
+    left to right, each the longest found where the last ended: 亲子活动 → 亲子 活动,
+    打印机 → 打印 (机 is no word an index holds on its own). Empty for a word of less than
+    three characters, a Latin word, or one with no shorter dictionary word at its start."""
+    load()
+    if len(word) < 3 or word.isascii():
+        return ()
+    freq = jieba.dt.FREQ
+    found, at = [], 0
+    while at < len(word) - 1:
+        size = next(
+            (
+                size
+                for size in range(len(word) - at, 1, -1)
+                if size < len(word) and freq.get(word[at : at + size])
+            ),
+            0,
+        )
+        if size:
+            found.append(word[at : at + size])
+            at += size
+        else:
+            at += 1
+    return tuple(found)
+
+
+_EXCLUDED = re.compile(r"(?:^|\s)-(\S+)")
+
+
+class Terms:
+    """What a visitor's query asks for (search.ranked, the highlight): `words`, each
+    required (needed_words, without STOP_WORDS while another word remains), `excluded`
+    (the needed words of `-word` parts: 天文 -机器人), and the passes to try in turn when
+    one finds nothing: `split` (each compound replaced by its parts(), or None when no
+    word has any) and `any_of` (any word will do, or None with a single word)."""
+
+    def __init__(self, query):
+        text = normalize((query or "")[:MAX_QUERY])
+        excluded_text = " ".join(_EXCLUDED.findall(text))
+        positive = _EXCLUDED.sub(" ", text)
+        words = needed_words(segment_query(positive)).split()
+        kept = [word for word in words if word not in STOP_WORDS]
+        self.words = tuple(kept or words)
+        excluded = needed_words(segment_query(excluded_text)).split()
+        self.excluded = tuple(word for word in excluded if word not in self.words)
+        split = []
+        for word in self.words:
+            for part in parts(word) or (word,):
+                if part not in split:
+                    split.append(part)
+        split = needed_words(" ".join(split)).split()
+        self.split = tuple(split) if split != list(self.words) else None
+        pool = self.split or self.words
+        self.any_of = tuple(pool) if len(pool) > 1 else None
+
+    def passes(self):
+        """(words, every word required) for each pass, in order."""
+        found = [(self.words, True)]
+        if self.split:
+            found.append((self.split, True))
+        if self.any_of:
+            found.append((self.any_of, False))
+        return found
+
+
+@functools.lru_cache(maxsize=1024)
+def terms(query):
+    return Terms(query)

@@ -5,7 +5,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from search.segment import MAX_QUERY, normalize_mapped, other_spellings, words
+from search.segment import ALIASES, alternatives, normalize_mapped, other_spellings, terms
 
 register = template.Library()
 
@@ -16,21 +16,40 @@ def _pattern(query):
     text normalize_mapped cannot map back), or None. Segmented once per query, not once per
     card (twenty per page).
 
-    The words the search asked for (search.segment.segment_query), and the other spelling
-    of a name in it (ALIASES): the index holds both, so a search for 科协 finds
-    广东省科学技术协会, where 科学技术协会 is highlighted. Not the words the other spelling
-    is cut into: 科学 of 科学实验 was highlighted for 科协, 会 of 年会 for 天文学会."""
-    found = [*words(query, limit=MAX_QUERY, indexed=False), *other_spellings(query)]
-    terms = sorted(
+    The words the search required (search.segment.terms: the needed words, not the pieces
+    the query is also cut into, nor its stop words or the words after a minus; 科学 of
+    走进科学中心 was marked for 科学技术协会, 医学 for 中华医学会), their synonyms (SYNONYMS:
+    the search asked for those too), and the other spelling of a name in it (ALIASES): the
+    index holds both, so a search for 科协 finds 广东省科学技术协会, where 科学技术协会 is
+    highlighted. Not the words the other spelling is cut into: 科学 of 科学实验 was
+    highlighted for 科协, 会 of 年会 for 天文学会. The listing passes the words its results
+    were found by (Found.words: 亲子 活动 when no title held 亲子活动)."""
+    required = terms(query).words
+    found = [
+        *required,
+        *(other for word in required for other in alternatives(word)),
+        # The words as the query wrote them (科学技术 协会 are one name, 科学技术协会).
+        *other_spellings(query),
+        *other_spellings("".join(required)),
+        # A word holding a name, spelled the other way whole: 中国科学技术协会 for 中国科协.
+        *(
+            word.replace(form, other)
+            for word in required
+            for short, full in ALIASES.items()
+            for form, other in ((short, full), (full, short))
+            if form in word and form != word
+        ),
+    ]
+    terms_ = sorted(
         {word for word in found if len(word) > 1 or not word.isascii()},
         key=len,
         reverse=True,
     )
-    if not terms:
+    if not terms_:
         return None
     return (
-        re.compile("|".join(map(re.escape, terms)), re.IGNORECASE),
-        re.compile("|".join(_either_width(term) for term in terms), re.IGNORECASE),
+        re.compile("|".join(map(re.escape, terms_)), re.IGNORECASE),
+        re.compile("|".join(_either_width(term) for term in terms_), re.IGNORECASE),
     )
 
 

@@ -104,7 +104,8 @@ def test_r29_saves_that_rename_nothing_queue_nothing(
     host, page, enqueued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        host.short_name = "青松"
+        # Not a field an activity's text holds (a short name is: test_names_and_places).
+        host.contact_person = "李老师"
         host.save()
         Organization.objects.create(
             name="新建的单位", category=Organization.Category.OTHER, province_id="440000"

@@ -126,6 +126,9 @@ def test_r29_a_national_societys_short_name_finds_it(client, publish):
     assert found(client, "天文學會") == ["星空观测之夜"]
     # No false friends: 文学会 is not in 天文学会, 物理学会 is not 地球物理学会 (whose
     # words stay as they were: 地球物理 still finds it).
-    assert found(client, "文学会") == []
-    assert found(client, "物理学会") == []
+    # (No activity holds all of their words: what some of them find is shown as such,
+    # search.segment.Terms, tests/search/test_fallbacks.py.)
+    for query in ("文学会", "物理学会"):
+        response = client.get("/search/", {"q": query})
+        assert not titles(response) or 'class="listing-notice"' in response.content.decode()
     assert found(client, "地球物理") == ["地震波探秘"]
