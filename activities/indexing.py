@@ -14,7 +14,7 @@ import logging
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django_tasks import task
 
 logger = logging.getLogger(__name__)
@@ -126,8 +126,34 @@ def _reindex_if_renamed(sender, instance, created=False, raw=False, **kwargs):
     transaction.on_commit(lambda: reindex_activities_naming.enqueue(label, pk))
 
 
+def index_after_save(page):
+    """An activity's search entry, written when its save is complete: its units included.
+
+    Wagtail indexes a saved object in its post_save signal (modelsearch's task on the
+    "default" backend, at once), which for a page runs inside Page.save, before
+    modelcluster writes the page's child rows: a host or organizer unit added in an edit
+    reached the index only with the next publication, and a removed one stayed findable.
+    ActivityPage turns that off (search_auto_update) and calls this at the end of save()."""
+    from modelsearch.tasks import insert_or_update_object_task
+
+    insert_or_update_object_task.enqueue(page._meta.app_label, page._meta.model_name, str(page.pk))
+
+
+def _remove_from_index(sender, instance, **kwargs):
+    # What modelsearch's own post_delete handler does, which search_auto_update turns off.
+    from modelsearch import index
+
+    index.remove_object(instance)
+
+
 def connect_signals():
     from django.apps import apps
+
+    from .models import ActivityPage
+
+    post_delete.connect(
+        _remove_from_index, sender=ActivityPage, dispatch_uid="activity_search_remove"
+    )
 
     for label in _NAMED_BY:
         model = apps.get_model(label)

@@ -651,6 +651,9 @@ class ActivityPage(FastRoutingMixin, Page):
         index.FilterField("channel_category"),
         index.FilterField("is_youth_festival"),
     ]
+    # Indexed by save() once the units are written (indexing.index_after_save), not by
+    # Wagtail's post_save, which runs inside Page.save before modelcluster writes them.
+    search_auto_update = False
 
     parent_page_types = ["activities.ActivityIndexPage"]
     subpage_types = []
@@ -1171,6 +1174,9 @@ class ActivityPage(FastRoutingMixin, Page):
             # The rank holds the id, which the first save has only just given.
             self.newest_rank = newest_rank(self.newest_key, self.pk)
             ActivityPage.objects.filter(pk=self.pk).update(newest_rank=self.newest_rank)
+        from .indexing import index_after_save
+
+        index_after_save(self)
 
     def _normalize_title(self):
         """R6: the name in Unicode's composed form (NFC), as it is counted: é typed as e and
