@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
-from PIL import ImageOps
+from PIL import ImageOps, JpegImagePlugin
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
@@ -140,15 +140,21 @@ def image_problems(upload, max_bytes=None, max_pixels=None):
         # memory (libheif's buffer, Pillow's copy, the JPEG's): one at a time per process.
         with HEIF_CONVERSIONS:
             return _checked(picture, data) or _store_as_jpeg(upload, picture, max_bytes)
+    if picture.format in METADATA_FORMATS:
+        # A JPEG's EXIF is in its header; a JPEG to be turned is decoded once, in full.
+        turn = orientation(picture) if picture.format == "JPEG" else None
+        return _checked(picture, data, in_full=bool(turn)) or _store_without_metadata(
+            upload, picture, data
+        )
     return _checked(picture, data)
 
 
-def _checked(picture, data):
-    """The picture decoded in full (a JPEG at an eighth of its size), and its bytes free of
-    web page code."""
+def _checked(picture, data, in_full=False):
+    """The picture decoded in full (a JPEG at an eighth of its size unless `in_full`), and
+    its bytes free of web page code."""
     width, height = picture.size
     try:
-        if picture.format == "JPEG":
+        if picture.format == "JPEG" and not in_full:
             picture.draft("RGB", (width // JPEG_DRAFT_SCALE, height // JPEG_DRAFT_SCALE))
         picture.load()
     except Exception:  # a damaged stream fails in many ways
@@ -206,16 +212,253 @@ def _store_as_jpeg(upload, picture, max_bytes):
     jpeg = buffer.getvalue()
     if contains_web_code(jpeg):  # the colour profile is the HEIC's own bytes
         return [WEB_CODE_MESSAGE]
-    file = upload.file
-    file.seek(0)
-    file.truncate()
-    file.write(jpeg)
-    file.flush()
-    file.seek(0)
-    upload.size = len(jpeg)
+    _replace_upload(upload, jpeg)
     upload.name = os.path.splitext(upload.name)[0] + ".jpg"
     upload.content_type = "image/jpeg"
     return []
+
+
+def _replace_upload(upload, data):
+    """Writes `data` over the upload's bytes, in place: every caller of image_problems()
+    stores the upload object it checked."""
+    file = upload.file
+    file.seek(0)
+    file.truncate()
+    file.write(data)
+    file.flush()
+    file.seek(0)
+    upload.size = len(data)
+
+
+def _store_without_metadata(upload, picture, data):
+    """Replaces the checked upload's bytes, in place, by the same picture without its
+    metadata (without_metadata)."""
+    stripped = without_metadata(picture, data)
+    if stripped is None:
+        return []
+    if contains_web_code(stripped):  # joined anew: what was on either side of a cut
+        return [WEB_CODE_MESSAGE]
+    _replace_upload(upload, stripped)
+    return []
+
+
+# Metadata ------------------------------------------------------------------------------
+
+METADATA_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+EXIF_ORIENTATION = 0x0112
+# JPEG application segments a decoder needs, by marker and how their data starts: JFIF's
+# pixel density, the ICC colour profile (which may take several segments) and Adobe's colour
+# transform (without it a CMYK or RGB JPEG decodes in the wrong colours). Every other
+# APPn segment (EXIF and its thumbnail, XMP, Photoshop's IPTC, MPF's further pictures, maker
+# notes) and every comment is dropped.
+JPEG_KEPT_APPS = {0xE0: (b"JFIF\0", b"JFXX\0"), 0xE2: (b"ICC_PROFILE\0",), 0xEE: (b"Adobe",)}
+JPEG_SOS, JPEG_EOI, JPEG_COM = 0xDA, 0xD9, 0xFE
+# The next marker after a scan's data: 0xFF followed by neither a stuffed zero, a restart
+# marker (RST0-7), nor another 0xFF (fill bytes before a marker).
+JPEG_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Chunks that draw the picture (APNG's too); text (tEXt, zTXt, iTXt: XMP, "Raw profile type
+# exif"), eXIf, tIME and private chunks are dropped.
+PNG_KEPT_CHUNKS = frozenset(
+    {
+        b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"cHRM", b"gAMA", b"iCCP", b"sBIT",
+        b"sRGB", b"cICP", b"mDCV", b"cLLI", b"bKGD", b"hIST", b"pHYs", b"sPLT", b"acTL",
+        b"fcTL", b"fdAT",
+    }
+)  # fmt: skip
+WEBP_KEPT_CHUNKS = frozenset({b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"})
+WEBP_EXIF_XMP_FLAGS = 0x08 | 0x04  # VP8X's "has EXIF" and "has XMP"
+
+
+class NotParsed(ValueError):
+    """The file's structure is not what its format says; it is saved again instead."""
+
+
+def orientation(picture):
+    """The EXIF (or XMP) orientation that turns the picture, None when it stands as stored.
+    Read from the header for a JPEG or WebP; a PNG states it after its pixels, so ask once
+    the picture is loaded."""
+    try:
+        value = picture.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # damaged EXIF turns nothing
+        return None
+    return value if value in range(2, 9) else None
+
+
+def without_metadata(picture, data):
+    """The file's bytes without EXIF, XMP and the like, or None when there is nothing to
+    remove. `picture` is the opened (for PNG and WebP: loaded) picture of `data`.
+
+    A picture its orientation turns is turned upright and saved again: for that a JPEG must
+    have been decoded in full (not in draft mode). Otherwise the metadata blocks are cut out
+    and the picture's own bytes stay as they were."""
+    turn = orientation(picture)
+    if turn and getattr(picture, "n_frames", 1) == 1:
+        stripped = _saved_upright(picture, data)
+    else:
+        try:
+            stripped = _cut_metadata(picture.format, data)
+        except NotParsed:
+            stripped = _saved_again(data)
+    return None if stripped == data else stripped
+
+
+def _cut_metadata(format, data):
+    if format == "JPEG":
+        return _jpeg_without_metadata(data)
+    if format == "PNG":
+        return _png_without_metadata(data)
+    return _webp_without_metadata(data)
+
+
+def _jpeg_without_metadata(data):
+    """The JPEG's segments a decoder needs, up to its end (EOI): a phone's motion-photo video,
+    a gain map or an MPF picture appended after it go too."""
+    if not data.startswith(b"\xff\xd8"):
+        raise NotParsed
+    kept = [b"\xff\xd8"]
+    position, end = 2, len(data)
+    while position < end:
+        if data[position] != 0xFF:
+            raise NotParsed
+        while position < end and data[position] == 0xFF:  # fill bytes
+            position += 1
+        if position >= end:
+            raise NotParsed
+        marker = data[position]
+        position += 1
+        if marker == JPEG_EOI:
+            kept.append(b"\xff\xd9")
+            return b"".join(kept)
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # a marker without length
+            kept.append(bytes((0xFF, marker)))
+            continue
+        length = int.from_bytes(data[position : position + 2], "big")
+        if length < 2 or position + length > end:
+            raise NotParsed
+        segment_end = position + length
+        if not _jpeg_segment_kept(marker, data, position + 2):
+            position = segment_end
+            continue
+        kept.append(bytes((0xFF, marker)))
+        kept.append(data[position:segment_end])
+        position = segment_end
+        if marker == JPEG_SOS:
+            found = JPEG_SCAN_END.search(data, position)
+            if found is None:
+                raise NotParsed
+            kept.append(data[position : found.start()])
+            position = found.start()
+    raise NotParsed
+
+
+def _jpeg_segment_kept(marker, data, start):
+    if marker == JPEG_COM:
+        return False
+    if 0xE0 <= marker <= 0xEF:
+        return any(data.startswith(prefix, start) for prefix in JPEG_KEPT_APPS.get(marker, ()))
+    return True
+
+
+def _png_without_metadata(data):
+    if not data.startswith(PNG_SIGNATURE):
+        raise NotParsed
+    kept = [PNG_SIGNATURE]
+    position, end = len(PNG_SIGNATURE), len(data)
+    while position + 12 <= end:
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        chunk_end = position + 12 + length
+        if chunk_end > end:
+            raise NotParsed
+        if kind in PNG_KEPT_CHUNKS:
+            kept.append(data[position:chunk_end])
+        position = chunk_end
+        if kind == b"IEND":
+            return b"".join(kept)
+    raise NotParsed
+
+
+def _webp_without_metadata(data):
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise NotParsed
+    kept = []
+    position, end = 12, min(len(data), 8 + int.from_bytes(data[4:8], "little"))
+    while position + 8 <= end:
+        kind = data[position : position + 4]
+        length = int.from_bytes(data[position + 4 : position + 8], "little")
+        chunk_end = position + 8 + length + (length & 1)
+        if position + 8 + length > end:
+            raise NotParsed
+        chunk = data[position:chunk_end]
+        if kind == b"VP8X" and length >= 10:
+            chunk = chunk[:8] + bytes((chunk[8] & ~WEBP_EXIF_XMP_FLAGS,)) + chunk[9:]
+        if kind in WEBP_KEPT_CHUNKS:
+            kept.append(chunk)
+        position = chunk_end
+    if position < end or not kept:
+        raise NotParsed
+    body = b"".join(kept)
+    return b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WEBP" + body
+
+
+def _save_options(picture):
+    options = {"exif": b"", "xmp": b"", "comment": b""}  # not copied from picture.info
+    profile = picture.info.get("icc_profile")
+    if profile:
+        options["icc_profile"] = profile
+    return options
+
+
+def _saved_upright(picture, data):
+    """The loaded picture turned as its orientation says and saved again without metadata:
+    a JPEG with its own quantization tables and subsampling (Pillow's quality="keep", which
+    a turned copy cannot use), a PNG losslessly, a WebP losslessly if it was."""
+    format = picture.format
+    options = _save_options(picture)
+    if format == "JPEG":
+        options["qtables"] = picture.quantization
+        options["subsampling"] = JpegImagePlugin.get_sampling(picture)
+        if picture.info.get("progressive"):
+            options["progressive"] = True
+    elif format == "PNG":
+        if "transparency" in picture.info:
+            options["transparency"] = picture.info["transparency"]
+    else:
+        options.update(_webp_options(data))
+    upright = ImageOps.exif_transpose(picture)
+    buffer = io.BytesIO()
+    upright.save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def _webp_options(data):
+    """Lossless for a lossless WebP (its first picture chunk is VP8L), else quality 90."""
+    position = 12
+    while position + 8 <= len(data):
+        kind = data[position : position + 4]
+        if kind in (b"VP8L", b"VP8 "):
+            return {"lossless": True} if kind == b"VP8L" else {"quality": 90}
+        length = int.from_bytes(data[position + 4 : position + 8], "little")
+        position += 8 + length + (length & 1)
+    return {"quality": 90}
+
+
+def _saved_again(data):
+    """A file whose blocks could not be followed (Pillow decodes more than the format
+    allows): decoded in full and saved without metadata, a JPEG with its own tables."""
+    with PILImage.open(io.BytesIO(data)) as picture:
+        picture.load()
+        if orientation(picture):
+            return _saved_upright(picture, data)
+        options = _save_options(picture)
+        if picture.format == "JPEG":
+            options["quality"] = "keep"
+        elif picture.format == "WEBP":
+            options.update(_webp_options(data))
+        buffer = io.BytesIO()
+        picture.save(buffer, picture.format, **options)
+        return buffer.getvalue()
 
 
 def contains_web_code(data):

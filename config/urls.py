@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.http import Http404
 from django.urls import include, path, re_path
+from django.views.decorators.cache import never_cache
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.documents.views.serve import serve as wagtail_serve_document
+from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from accounts import urls as accounts_urls
 from accounts.views import AccountView, AdminLogoutView, PasswordResetView
@@ -33,8 +35,10 @@ def serve_document(request, document_id, document_filename):
     return wagtail_serve_document(request, document_id, document_filename)
 
 
-urlpatterns = [
-    # Our account settings view replaces Wagtail's so the name panel edits real_name.
+# Admin views mounted ahead of Wagtail's own. Wagtail marks its admin URLs never_cache
+# (Cache-Control: no-cache, no-store, private); these signed-in pages (the account page, the
+# reports and their CSV/XLSX exports) sent no Cache-Control at all (PIPL audit).
+admin_overrides = [
     path(
         "admin/account/",
         require_admin_access(AccountView.as_view()),
@@ -58,10 +62,20 @@ urlpatterns = [
     path("admin/workflows/edit/<int:pk>/", require_admin_access(EditWorkflowView.as_view())),
     path("admin/workflows/tasks/enable/<int:pk>/", require_admin_access(enable_task)),
     path("admin/workflows/tasks/edit/<int:pk>/", require_admin_access(EditTaskView.as_view())),
+]
+
+urlpatterns = [
+    *decorate_urlpatterns(admin_overrides, never_cache),
     path("admin/", include(wagtailadmin_urls)),
     re_path(r"^documents/(\d+)/(.*)$", serve_document),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/", include(accounts_urls)),
+    # Login, registration, password change: per person, never stored by a cache either.
+    path(
+        "accounts/",
+        include(
+            (decorate_urlpatterns(accounts_urls.urlpatterns, never_cache), accounts_urls.app_name)
+        ),
+    ),
     path("organizations/", include("organizations.urls")),
     path("search/", search_views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),

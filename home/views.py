@@ -40,4 +40,8 @@ def switch_language(request, code):
 def privacy(request):
     """隐私政策: what the platform collects, why, who sees it, how long it is kept and how to
     have it corrected or erased (PIPL arts. 14, 17). Registration asks for consent to it."""
-    return render(request, "home/privacy.html")
+    return render(
+        request,
+        "home/privacy.html",
+        {"login_record_days": settings.LOGIN_RECORD_RETENTION_DAYS},
+    )

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from .forms import OnboardingForm
@@ -17,6 +17,7 @@ AUTOCOMPLETE_LIMIT = 20
 
 
 @require_GET
+@never_cache  # per person: no cache may keep it (PIPL audit)
 @login_required
 def autocomplete(request):
     """Suggestions for the pickers (R5): certified organizations only, one query."""
@@ -67,6 +68,7 @@ def regions(request):
     )
 
 
+@never_cache  # per person: no cache may keep it (PIPL audit)
 @login_required
 def onboarding(request):
     form = OnboardingForm(request.POST or None, requester=request.user)
@@ -94,6 +96,7 @@ def onboarding(request):
     return render(request, "organizations/onboarding.html", {"form": form})
 
 
+@never_cache  # per person: no cache may keep it (PIPL audit)
 @login_required
 def my_requests(request):
     requests = (

@@ -273,6 +273,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Its admin pages belong to Django's admin site, which has no URL here.
 AXES_ENABLE_ADMIN = False
+# No row per successful login (axes.AccessLog: number, address, browser, kept forever): the
+# access line (config.access, with its request id) already says who logged in when, and
+# nginx's line with the same id the address and browser. Failures (AccessAttempt) are
+# still stored: the lockout counts them.
+AXES_DISABLE_ACCESS_LOG = True
+# manage.py prune_personal_data (daily, deploy/systemd/kepuri-prune.service) deletes login
+# records (access logs left from before, failures long past their lockout) older than this.
+LOGIN_RECORD_RETENTION_DAYS = int(os.environ.get("LOGIN_RECORD_RETENTION_DAYS", "30"))
 # The public API is read-only and anonymous: DRF's default HTTP Basic authentication would
 # only add a password-guessing endpoint without the lockout page.
 REST_FRAMEWORK = {

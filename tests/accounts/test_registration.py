@@ -274,5 +274,6 @@ def test_the_privacy_policy_says_what_is_collected_and_whom_to_ask(client):
     body = client.get("/privacy/").content.decode()
     assert "<h1>隐私政策</h1>" in body
     assert "中华人民共和国个人信息保护法" in body and "手机号" in body
+    assert "登录记录保存 30 天后删除。" in body
     assert "蒙昌乐" in body and 'href="tel:01063589698"' in body
     assert 'href="/privacy/">隐私政策</a>' in client.get("/").content.decode()
