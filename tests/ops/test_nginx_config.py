@@ -429,3 +429,26 @@ def test_unknown_host_names_get_no_answer(nginx):
     for name in ("other.example.cn", "127.0.0.1"):
         with pytest.raises(ssl.SSLError):
             request(nginx.https, "GET", "/", server_name=name)
+
+
+def test_the_access_log_keeps_no_reset_token_and_no_admin_search(nginx, tmp_path):
+    """PIPL audit: nginx logged the whole request line. A live password-reset link in the
+    log let whoever read it set the account's password; admin searches logged the phone
+    numbers and names searched for. The application's own line is scrubbed the same way
+    (tests/accounts/test_access_log_privacy.py)."""
+    token = "d3b4k9-0a1b2c3d4e5f6a7b8c9d"
+    request(nginx.https, "GET", f"/admin/password_reset/confirm/NA/{token}/")
+    request(nginx.https, "GET", "/admin/password_reset/confirm/NA/set-password/")
+    request(nginx.https, "GET", "/admin/users/?q=13912345678&p=2")
+    request(nginx.https, "GET", "/activities/?q=13912345678")
+    log = tmp_path / "kepuri.access.log"
+    deadline = time.monotonic() + 5
+    while log.read_text().count("\n") < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = log.read_text()
+    assert token not in lines
+    assert '"GET /admin/password_reset/confirm/NA/***/ HTTP/1.1"' in lines
+    assert '"GET /admin/password_reset/confirm/NA/set-password/ HTTP/1.1"' in lines
+    assert '"GET /admin/users/?*** HTTP/1.1"' in lines
+    assert "13912345678" in lines  # the public search is nobody's personal data
+    assert lines.count("13912345678") == 1
