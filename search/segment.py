@@ -534,6 +534,7 @@ def parts(word):
 
 
 _EXCLUDED = re.compile(r"(?:^|\s)-(\S+)")
+MAX_EXCLUDED = 3
 
 
 class Terms:
@@ -551,7 +552,8 @@ class Terms:
         kept = [word for word in words if word not in STOP_WORDS]
         self.words = tuple(kept or words)
         excluded = needed_words(segment_query(excluded_text)).split()
-        self.excluded = tuple(word for word in excluded if word not in self.words)
+        # A few: each is checked against every result (search.ranked._without_excluded).
+        self.excluded = tuple(word for word in excluded if word not in self.words)[:MAX_EXCLUDED]
         split = []
         for word in self.words:
             for part in parts(word) or (word,):
