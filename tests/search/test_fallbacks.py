@@ -174,6 +174,7 @@ def test_r29_words_after_a_minus_are_checked_on_the_results_only(make):
     assert [ActivityPage.objects.get(pk=pk).title for pk in found] == ["科普开放日"]
     if connection.vendor == "postgresql":
         assert len(minus) == len(plain) + 1
+
         # The candidates are read as without a minus; then one check on the results' ids.
         def sql(queries):  # without the moments (each search reads the clock)
             return [re.sub(r"'[0-9-]+ [0-9:.+]+'", "", query["sql"]) for query in queries]
