@@ -50,13 +50,16 @@ PILLOW_FORMATS = {
 # A HEIC or HEIF photo is stored as a JPEG at the first of these qualities whose file is
 # within the upload limit (HEIC compresses about twice as well as JPEG).
 HEIF_JPEG_QUALITIES = (85, 75, 65)
-HEIF_CONVERSIONS = threading.BoundedSemaphore(1)
+# Decoding a whole picture and encoding it again (a HEIC made a JPEG, a photo turned
+# upright) takes about three times its pixels in memory: one at a time per process.
+RE_ENCODINGS = threading.BoundedSemaphore(1)
 # Markup a browser could run if the file were ever served as a web page, searched in the
 # lower-cased bytes. Each pattern is long enough that compressed picture data matches it by
 # chance about once in millions of 10 MB files ("<svg" alone is not: it would refuse about one
 # large photo in two thousand), and starts with fixed bytes, which keeps the scan fast.
 WEB_CODE_TAG = re.compile(rb"<(?:script|iframe|object|embed|html|body|\?php)[\s/>]|<!doctype\s")
 WEB_CODE_HANDLER = re.compile(rb"on(?:error|load)\s*=")
+DAMAGED_MESSAGE = _("The image is damaged or incomplete; save it again and upload the new file.")
 WEB_CODE_MESSAGE = _(
     "The file also contains web page code, which an image must not; upload a plain image."
 )
@@ -104,6 +107,8 @@ def image_problems(upload, max_bytes=None, max_pixels=None):
             % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)}
         ]
     data = _read(upload)
+    if too_many_blocks(data):
+        return [DAMAGED_MESSAGE]
     with warnings.catch_warnings():
         # Pillow only warns between its own limit and twice that; treat both alike.
         warnings.simplefilter("error", PILImage.DecompressionBombWarning)
@@ -138,13 +143,13 @@ def image_problems(upload, max_bytes=None, max_pixels=None):
     if picture.format == "HEIF":
         # Decoding and converting a phone photo takes about three times its pixels in
         # memory (libheif's buffer, Pillow's copy, the JPEG's): one at a time per process.
-        with HEIF_CONVERSIONS:
+        with RE_ENCODINGS:
             return _checked(picture, data) or _store_as_jpeg(upload, picture, max_bytes)
     if picture.format in METADATA_FORMATS:
         # A JPEG's EXIF is in its header; a JPEG to be turned is decoded once, in full.
         turn = orientation(picture) if picture.format == "JPEG" else None
         return _checked(picture, data, in_full=bool(turn)) or _store_without_metadata(
-            upload, picture, data
+            upload, picture, data, max_bytes
         )
     return _checked(picture, data)
 
@@ -158,7 +163,7 @@ def _checked(picture, data, in_full=False):
             picture.draft("RGB", (width // JPEG_DRAFT_SCALE, height // JPEG_DRAFT_SCALE))
         picture.load()
     except Exception:  # a damaged stream fails in many ways
-        return [_("The image is damaged or incomplete; save it again and upload the new file.")]
+        return [DAMAGED_MESSAGE]
     if contains_web_code(data):
         return [WEB_CODE_MESSAGE]
     return []
@@ -230,12 +235,23 @@ def _replace_upload(upload, data):
     upload.size = len(data)
 
 
-def _store_without_metadata(upload, picture, data):
+def _store_without_metadata(upload, picture, data, max_bytes):
     """Replaces the checked upload's bytes, in place, by the same picture without its
     metadata (without_metadata)."""
-    stripped = without_metadata(picture, data)
+    try:
+        # Mostly a cut of a few milliseconds; a turned or unparsable picture is decoded in
+        # full and encoded again.
+        with RE_ENCODINGS:
+            stripped = without_metadata(picture, data)
+    except Exception:  # Pillow refuses to encode what it decoded (a JPEG's table ids 2, 3)
+        return [DAMAGED_MESSAGE]
     if stripped is None:
         return []
+    if len(stripped) > max_bytes:  # a lossy WebP turned upright is encoded again
+        return [
+            _("Turned upright, the image is %(size)s; at most %(max)s can be stored.")
+            % {"size": filesizeformat(len(stripped)), "max": filesizeformat(max_bytes)}
+        ]
     if contains_web_code(stripped):  # joined anew: what was on either side of a cut
         return [WEB_CODE_MESSAGE]
     _replace_upload(upload, stripped)
@@ -256,6 +272,11 @@ JPEG_SOS, JPEG_EOI, JPEG_COM = 0xDA, 0xD9, 0xFE
 # The next marker after a scan's data: 0xFF followed by neither a stuffed zero, a restart
 # marker (RST0-7), nor another 0xFF (fill bytes before a marker).
 JPEG_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+JPEG_FILL = re.compile(rb"\xff+")
+# More segments or chunks than a picture has (a progressive JPEG has a few dozen, a big PNG
+# about a thousand IDAT chunks): 10 MB of empty comments took a second to walk. Such a file
+# is decoded and saved again instead (_saved_again).
+MAX_BLOCKS = 10_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Chunks that draw the picture (APNG's too); text (tEXt, zTXt, iTXt: XMP, "Raw profile type
 # exif"), eXIf, tIME and private chunks are dropped.
@@ -272,6 +293,32 @@ WEBP_EXIF_XMP_FLAGS = 0x08 | 0x04  # VP8X's "has EXIF" and "has XMP"
 
 class NotParsed(ValueError):
     """The file's structure is not what its format says; it is saved again instead."""
+
+
+class TooManyBlocks(NotParsed):
+    pass
+
+
+def too_many_blocks(data):
+    """Whether a JPEG, PNG or WebP holds more segments or chunks than MAX_BLOCKS. Pillow
+    reads each in Python before decoding anything: a 10 MB PNG of empty chunks took it 5 s,
+    a JPEG of empty comments before its picture 6 s (attacker audit). The walk stops at the
+    bound, in milliseconds."""
+    if data.startswith(b"\xff\xd8"):
+        walk = _jpeg_without_metadata
+    elif data.startswith(PNG_SIGNATURE):
+        walk = _png_without_metadata
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        walk = _webp_without_metadata
+    else:
+        return False
+    try:
+        walk(data)
+    except TooManyBlocks:
+        return True
+    except NotParsed:
+        return False
+    return False
 
 
 def orientation(picture):
@@ -318,11 +365,12 @@ def _jpeg_without_metadata(data):
         raise NotParsed
     kept = [b"\xff\xd8"]
     position, end = 2, len(data)
-    while position < end:
+    for _block in range(MAX_BLOCKS):
+        if position >= end:
+            break
         if data[position] != 0xFF:
             raise NotParsed
-        while position < end and data[position] == 0xFF:  # fill bytes
-            position += 1
+        position = JPEG_FILL.match(data, position).end()  # fill bytes
         if position >= end:
             raise NotParsed
         marker = data[position]
@@ -349,6 +397,8 @@ def _jpeg_without_metadata(data):
                 raise NotParsed
             kept.append(data[position : found.start()])
             position = found.start()
+    else:
+        raise TooManyBlocks
     raise NotParsed
 
 
@@ -365,7 +415,9 @@ def _png_without_metadata(data):
         raise NotParsed
     kept = [PNG_SIGNATURE]
     position, end = len(PNG_SIGNATURE), len(data)
-    while position + 12 <= end:
+    for _block in range(MAX_BLOCKS):
+        if position + 12 > end:
+            break
         length = int.from_bytes(data[position : position + 4], "big")
         kind = data[position + 4 : position + 8]
         chunk_end = position + 12 + length
@@ -376,6 +428,8 @@ def _png_without_metadata(data):
         position = chunk_end
         if kind == b"IEND":
             return b"".join(kept)
+    else:
+        raise TooManyBlocks
     raise NotParsed
 
 
@@ -384,7 +438,9 @@ def _webp_without_metadata(data):
         raise NotParsed
     kept = []
     position, end = 12, min(len(data), 8 + int.from_bytes(data[4:8], "little"))
-    while position + 8 <= end:
+    for _block in range(MAX_BLOCKS):
+        if position + 8 > end:
+            break
         kind = data[position : position + 4]
         length = int.from_bytes(data[position + 4 : position + 8], "little")
         chunk_end = position + 8 + length + (length & 1)
@@ -396,6 +452,8 @@ def _webp_without_metadata(data):
         if kind in WEBP_KEPT_CHUNKS:
             kept.append(chunk)
         position = chunk_end
+    else:
+        raise TooManyBlocks
     if position < end or not kept:
         raise NotParsed
     body = b"".join(kept)
@@ -417,8 +475,7 @@ def _saved_upright(picture, data):
     format = picture.format
     options = _save_options(picture)
     if format == "JPEG":
-        options["qtables"] = picture.quantization
-        options["subsampling"] = JpegImagePlugin.get_sampling(picture)
+        options.update(_jpeg_tables(picture))
         if picture.info.get("progressive"):
             options["progressive"] = True
     elif format == "PNG":
@@ -432,10 +489,22 @@ def _saved_upright(picture, data):
     return buffer.getvalue()
 
 
+def _jpeg_tables(picture):
+    """The JPEG's own quantization tables (in their ids' order: Pillow takes ids 0 to n-1
+    only, and a file with tables 2 and 3 made quality="keep" fail) and subsampling."""
+    tables = picture.quantization
+    return {
+        "qtables": [tables[key] for key in sorted(tables)],
+        "subsampling": JpegImagePlugin.get_sampling(picture),
+    }
+
+
 def _webp_options(data):
     """Lossless for a lossless WebP (its first picture chunk is VP8L), else quality 90."""
     position = 12
-    while position + 8 <= len(data):
+    for _block in range(MAX_BLOCKS):
+        if position + 8 > len(data):
+            break
         kind = data[position : position + 4]
         if kind in (b"VP8L", b"VP8 "):
             return {"lossless": True} if kind == b"VP8L" else {"quality": 90}
@@ -453,7 +522,7 @@ def _saved_again(data):
             return _saved_upright(picture, data)
         options = _save_options(picture)
         if picture.format == "JPEG":
-            options["quality"] = "keep"
+            options.update(_jpeg_tables(picture))
         elif picture.format == "WEBP":
             options.update(_webp_options(data))
         buffer = io.BytesIO()

@@ -331,3 +331,79 @@ def test_an_avatar_upload_keeps_no_gps(client, owner):
     assert profile.avatar
     with profile.avatar.open("rb") as file:
         assert_no_metadata(file.read())
+
+
+# Found by the attacker audit ------------------------------------------------------------------
+
+
+def tables_renumbered(data, by=2):
+    """The JPEG with its quantization tables' ids moved up by `by` (2 and 3 instead of 0 and
+    1), in the tables and in the frame's components: valid, decoded by any reader."""
+    data = bytearray(data)
+    position = 2
+    while position < len(data):
+        marker = data[position + 1]
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == 0xDB:
+            table = position + 4
+            while table < position + 2 + length:
+                precision = data[table] >> 4
+                data[table] += by
+                table += 1 + 64 * (2 if precision else 1)
+        elif marker == 0xC0:
+            for component in range(data[position + 9]):
+                data[position + 10 + 3 * component + 2] += by
+        elif marker == 0xDA:
+            break
+        position += 2 + length
+    return bytes(data)
+
+
+def test_a_turned_jpeg_with_tables_2_and_3_is_stored_upright(submitter_client, collection):
+    """Pillow saves tables numbered from 0 only: quality="keep" and the turned copy's own
+    tables raised a ValueError, a 500 any submitter could cause."""
+    data = tables_renumbered(phone_jpeg(orientation=6))
+    PILImage.open(io.BytesIO(data)).load()  # a valid JPEG
+    image = add_image(submitter_client, collection, "IMG_2023.jpg", data)
+    picture = assert_no_metadata(stored(image))
+    assert picture.size == (400, 600)
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "png"])
+def test_a_file_of_endless_empty_blocks_is_refused_at_once(kind):
+    """10 MB of empty JPEG comments before the picture, or of empty PNG chunks: Pillow read
+    each in Python, 5-6 s of a worker per upload. The walk stops at MAX_BLOCKS."""
+    import time
+
+    from activities.uploads import DAMAGED_MESSAGE
+
+    buffer = io.BytesIO()
+    small = PILImage.new("RGB", (64, 64), RED)
+    if kind == "jpeg":
+        small.save(buffer, "JPEG")
+        data = buffer.getvalue()
+        scan = data.index(b"\xff\xda")
+        data = data[:scan] + b"\xff\xfe\x00\x02" * 2_000_000 + data[scan:]
+    else:
+        small.save(buffer, "PNG")
+        data = buffer.getvalue()
+        end = data.rindex(b"IEND") - 4
+        empty = b"\x00\x00\x00\x00zzZz" + (0x5A5A7A7A).to_bytes(4, "big")
+        data = data[:end] + empty * 700_000 + data[end:]
+    started = time.perf_counter()
+    problems = image_problems(
+        SimpleUploadedFile(f"blocks.{'jpg' if kind == 'jpeg' else kind}", data)
+    )
+    assert [str(problem) for problem in problems] == [str(DAMAGED_MESSAGE)]
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_picture_that_grows_past_the_limit_when_turned_is_refused():
+    """A lossy WebP turned upright is encoded again and may grow (165 KB became 364 KB):
+    never stored beyond the upload limit."""
+    buffer = io.BytesIO()
+    noise = PILImage.effect_noise((600, 400), 80).convert("RGB")
+    noise.save(buffer, "WEBP", quality=5, exif=exif(6))
+    data = buffer.getvalue()
+    problems = image_problems(SimpleUploadedFile("turned.webp", data), max_bytes=len(data) + 1)
+    assert problems and "转正后图片大小为" in str(problems[0])
