@@ -4,12 +4,15 @@ only a superuser acts on a superuser, and a province moderator has a province (R
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction, RoleForm
 from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulkAction
+from wagtail.users.views.bulk_actions.user_bulk_action import UserBulkAction
 from wagtail.users.views.users import UserFilterSet
 
 from . import roles
+from .anonymise import AnonymiseRefused, anonymise, refusal
 from .models import activities_owned, owner_kept_message
 from .user_search import matching_users
 
@@ -144,4 +147,97 @@ class AccountAssignRoleBulkAction(
         return super().prepare_action(objects, objects_without_access)
 
 
-ACTIONS = [AccountDeleteBulkAction, AccountSetActiveStateBulkAction, AccountAssignRoleBulkAction]
+class AnonymiseBulkAction(ProvinceCoverageMixin, AccountBulkActionMixin, UserBulkAction):
+    """Close and anonymise accounts (PIPL art. 47; accounts.anonymise): for who may edit
+    users (platform administrators, superusers; only a superuser for a superuser). Its
+    confirmation says what goes and what stays (the activities, with the contact details
+    typed on them). One account from its editor or the users list: ?id=<pk>."""
+
+    display_name = _("Close and anonymise account")
+    action_type = "anonymise"
+    aria_label = _("Close and anonymise the selected accounts")
+    template_name = "accounts/bulk_actions/confirm_bulk_anonymise.html"
+    action_priority = 90
+    classes = {"serious"}
+    # Wagtail's user bulk actions admit any of add/change/delete; this one is an edit.
+    any_permission_required = None
+    permission_required = "change"
+
+    def check_perm(self, obj):
+        # AccountBulkActionMixin's rule (a superuser's account is for superusers) first;
+        # then accounts.anonymise.refusal's reasons, listed with each account they keep.
+        if not super().check_perm(obj):
+            return False
+        reason = refusal(obj, self.request.user)
+        if reason:
+            self.refused.append((obj, reason))
+        return True
+
+    def get_actionable_objects(self):
+        self.refused = []
+        objects, without_access = super().get_actionable_objects()
+        kept = {user.pk for user, _reason in self.refused}
+        return [user for user in objects if user.pk not in kept], {
+            **without_access,
+            "refused": list(self.refused),
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["owned"] = activities_owned([item["item"].pk for item in context["items"]])
+        for item in context["items"]:
+            item["activities"] = context["owned"].get(item["item"].pk, 0)
+        return context
+
+    def get_execution_context(self):
+        return {"by": self.request.user}
+
+    @classmethod
+    def execute_action(cls, objects, by=None, **kwargs):
+        done = 0
+        for user in objects:
+            try:
+                anonymise(user, by=by)
+            except AnonymiseRefused:
+                continue  # changed meanwhile (closed by another administrator): skipped
+            done += 1
+        return done, 0
+
+    def prepare_action(self, objects, objects_without_access):
+        for _user, reason in objects_without_access.get("refused", []):
+            messages.warning(self.request, reason)
+        return super().prepare_action(objects, objects_without_access)
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d account has been closed and anonymised.",
+            "%(count)d accounts have been closed and anonymised.",
+            num_parent_objects,
+        ) % {"count": num_parent_objects}
+
+
+def anonymise_url(user, next_url=None):
+    """The confirmation of closing one account (its editor and the users list link it)."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    meta = get_user_model()._meta
+    query = {"id": user.pk, **({"next": next_url} if next_url else {})}
+    return (
+        reverse("wagtail_bulk_action", args=(meta.app_label, meta.model_name, "anonymise"))
+        + "?"
+        + urlencode(query)
+    )
+
+
+def may_anonymise(request_user, user):
+    """Whether to offer the action for `user` (the confirmation checks again)."""
+    return request_user.is_authenticated and refusal(user, request_user) is None
+
+
+ACTIONS = [
+    AccountDeleteBulkAction,
+    AccountSetActiveStateBulkAction,
+    AccountAssignRoleBulkAction,
+    AnonymiseBulkAction,
+]

@@ -131,6 +131,25 @@ class EditView(LockedSaveViewMixin, SuperuserFieldMixin, wagtail_users.EditView)
         if self.object.is_superuser and not request.user.is_superuser:
             raise PermissionDenied
 
+    @cached_property
+    def header_more_buttons(self):
+        # Closing the account (PIPL art. 47): the bulk action's confirmation for this one.
+        from wagtail.admin.widgets import Button
+
+        from .bulk_actions import anonymise_url, may_anonymise
+
+        buttons = super().header_more_buttons
+        if may_anonymise(self.request.user, self.object):
+            buttons.append(
+                Button(
+                    _("Close and anonymise account"),
+                    url=anonymise_url(self.object, self.get_edit_url()),
+                    icon_name="warning",
+                    priority=90,
+                )
+            )
+        return buttons
+
     def form_valid(self, form):
         # From the stored row: the form has already written the new values on the object.
         stored = self.model.objects.filter(pk=self.object.pk)

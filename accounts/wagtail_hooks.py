@@ -69,6 +69,33 @@ def keep_owners_of_activities(request, user):
     return redirect("wagtailusers_users:edit", user.pk)
 
 
+@hooks.register("register_log_actions")
+def register_anonymise_log_action(actions):
+    from .anonymise import register_log_action
+
+    register_log_action(actions)
+
+
+@hooks.register("register_user_listing_buttons")
+def anonymise_listing_button(user, request_user):
+    """Closing one account (PIPL art. 47) from the users list's "More" menu; the bulk
+    action's confirmation (AnonymiseBulkAction) checks again."""
+    from wagtail.admin.widgets import Button
+
+    from .bulk_actions import anonymise_url, may_anonymise
+
+    if not may_anonymise(request_user, user):
+        return []
+    return [
+        Button(
+            _("Close and anonymise account"),
+            url=anonymise_url(user, reverse("wagtailusers_users:index")),
+            icon_name="warning",
+            priority=90,
+        )
+    ]
+
+
 # After Wagtail's own (order 0): the registry keeps the last class for an action name.
 for _action in ACTIONS:
     hooks.register("register_bulk_action", _action, order=100)
