@@ -7,9 +7,11 @@ RequestIdMiddleware sets the id; the filter reads it from a context variable, so
 import contextvars
 import json
 import logging
+import re
 import threading
 import time
 from datetime import UTC, datetime
+from urllib.parse import quote, unquote_plus
 
 request_id_var = contextvars.ContextVar("request_id", default="-")
 
@@ -33,6 +35,66 @@ class RequestIdFilter(logging.Filter):
                 request_id = "-"
         record.request_id = request_id
         return True
+
+
+class PrivatePathsFilter(logging.Filter):
+    """Django's own lines name the path too ("Not Found: /admin/password_reset/confirm/…",
+    django.request, with the request as a field): written as logged_path writes it, the
+    reset token and admin searches stay out of every log line, not only the access line's.
+    After RequestIdFilter, which reads the request's id."""
+
+    def filter(self, record):
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(
+                logged_path(arg) if isinstance(arg, str) and arg.startswith("/") else arg
+                for arg in record.args
+            )
+        request = getattr(record, "request", None)
+        full_path = getattr(request, "get_full_path", None)
+        if callable(full_path):
+            record.request = f"<{request.method} {logged_path(full_path())}>"
+        return True
+
+
+# What the access line must not keep (PIPL audit): a password-reset link's token, live for
+# PASSWORD_RESET_TIMEOUT (Wagtail's /admin/password_reset/confirm/<uid>/<token>/ and Django's
+# own reset/<uid>/<token>/ shape; its set-password/ step carries no token) ...
+RESET_TOKEN = re.compile(r"(/(?:password_reset/confirm|reset)/[^/?]+/)(?!set-password/)[^/?]+")
+# ... and, on admin pages, what was searched for (a phone number, a name) or a secret: the
+# parameter's name is kept, its value written as ***. `next` (the page after logging in) is
+# itself an address, scrubbed the same way.
+LOGGED_SECRET_PARAMETERS = frozenset(
+    {
+        "q", "query", "search", "term", "keyword", "keywords", "phone", "mobile", "email",
+        "username", "name", "real_name", "token", "key", "code", "secret", "password",
+        "signature", "sig", "uid", "uidb64", "ip", "ip_address",
+    }
+)  # fmt: skip
+SCRUBBED = "***"
+
+
+def logged_path(full_path):
+    """The path and query as a log line writes them: a password-reset token as ***, on
+    admin pages the values of search and secret parameters (LOGGED_SECRET_PARAMETERS), and
+    anywhere a `next` address likewise (/accounts/login/?next=/admin/users/%3Fq%3D139…)."""
+    path, mark, query = full_path.partition("?")
+    path = RESET_TOKEN.sub(rf"\g<1>{SCRUBBED}", path)
+    if query:
+        admin = path.startswith("/admin/")
+        query = "&".join(_logged_parameter(part, admin) for part in query.split("&"))
+    return path + mark + query
+
+
+def _logged_parameter(part, admin):
+    name, equals, value = part.partition("=")
+    key = unquote_plus(name).strip().lower()
+    if not value:
+        return part
+    if admin and key in LOGGED_SECRET_PARAMETERS:
+        return f"{name}={SCRUBBED}"
+    if key == "next":
+        return f"{name}={quote(logged_path(unquote_plus(value)), safe='/*')}"
+    return part
 
 
 class JsonFormatter(logging.Formatter):

@@ -2,35 +2,19 @@ import logging
 import re
 import time
 import uuid
-from urllib.parse import quote, unquote_plus
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.functional import empty
 
-from .logs import request_id_var
+from .logs import logged_path, request_id_var
 from .views import DATABASE_UNAVAILABLE, database_unavailable, healthz
 
 access_logger = logging.getLogger("config.access")
 # Ids from nginx ($request_id, 32 hex digits) or another proxy are kept when they look like
 # ids; anything else (too long, spaces, control characters) would pollute the logs.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,63}")
-# What the access line must not keep (PIPL audit): a password-reset link's token, live for
-# PASSWORD_RESET_TIMEOUT (Wagtail's /admin/password_reset/confirm/<uid>/<token>/ and Django's
-# own reset/<uid>/<token>/ shape; its set-password/ step carries no token) ...
-RESET_TOKEN = re.compile(r"(/(?:password_reset/confirm|reset)/[^/?]+/)(?!set-password/)[^/?]+")
-# ... and, on admin pages, what was searched for (a phone number, a name) or a secret: the
-# parameter's name is kept, its value written as ***. `next` (the page after logging in) is
-# itself an address, scrubbed the same way.
-LOGGED_SECRET_PARAMETERS = frozenset(
-    {
-        "q", "query", "search", "term", "keyword", "keywords", "phone", "mobile", "email",
-        "username", "name", "real_name", "token", "key", "code", "secret", "password",
-        "signature", "sig", "uid", "uidb64", "ip", "ip_address",
-    }
-)  # fmt: skip
-SCRUBBED = "***"
 
 
 def chosen_language(request):
@@ -102,28 +86,6 @@ def log_access(request, status, started, request_id):
         )
     finally:
         request_id_var.reset(token)
-
-
-def logged_path(full_path):
-    """The path and query as the access line writes them: a password-reset token as ***,
-    and on admin pages the values of search and secret parameters (LOGGED_SECRET_PARAMETERS)."""
-    path, mark, query = full_path.partition("?")
-    path = RESET_TOKEN.sub(rf"\g<1>{SCRUBBED}", path)
-    if query and path.startswith("/admin/"):
-        query = "&".join(_logged_parameter(part) for part in query.split("&"))
-    return path + mark + query
-
-
-def _logged_parameter(part):
-    name, equals, value = part.partition("=")
-    key = unquote_plus(name).strip().lower()
-    if not value:
-        return part
-    if key in LOGGED_SECRET_PARAMETERS:
-        return f"{name}={SCRUBBED}"
-    if key == "next":
-        return f"{name}={quote(logged_path(unquote_plus(value)), safe='/*')}"
-    return part
 
 
 def _loaded_user_id(request):

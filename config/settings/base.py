@@ -413,6 +413,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "config.logs.RequestIdFilter"},
+        "private_paths": {"()": "config.logs.PrivatePathsFilter"},
         "cache_outage": {"()": "config.logs.CacheOutageFilter"},
     },
     "formatters": {
@@ -423,7 +424,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["request_id", "private_paths"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
