@@ -61,7 +61,7 @@ def test_a_clean_pipe_passes(tmp_path):
 
 
 # Outside a test transaction: SQLite's backup API waits forever on a connection inside one.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_files_are_readable_by_their_owner_only(tmp_path):
     """docs/backup.md: phone numbers, names and password hashes, readable by the owner only.
     The folder was 0700 but its files 0644, and a copied file or a loosened folder showed them."""
