@@ -23,18 +23,10 @@ from search import ranked
 from search.fields import place_short_name, place_words
 from tests import factories
 
-from .conftest import PLAIN
+from .conftest import NEUTRAL
 
 pytestmark = pytest.mark.django_db
 
-# Texts naming none of the words searched here (the factory's name 华南理工大学, 广州…).
-NEUTRAL = {
-    "details": PLAIN,
-    "content": "展示、体验、讲座",
-    "audience": "社区居民",
-    "scientists": "王老师团队",
-    "address": "",
-}
 # Haidian, Beijing (a municipality: its city is the province's pseudo-city).
 BEIJING = {"province_id": "110000", "city_id": None, "county_id": "110108"}
 CHENGDU = {"province_id": "510000", "city_id": "510100", "county_id": None}
@@ -42,18 +34,8 @@ CARD_TITLE = "li.activity-card .activity-card__title"
 
 
 @pytest.fixture
-def publish():
-    """publish(title, hosts=(), **fields): a live activity with neutral texts."""
-    owner = factories.submitter()
-    image = factories.poster(owner)
-
-    def publish(title, hosts=(), **fields):
-        fields = {**NEUTRAL, **fields}
-        return factories.activity(
-            owner, publish=True, poster=image, title=title, hosts=hosts, **fields
-        )
-
-    return publish
+def publish(publish_neutral):
+    return publish_neutral
 
 
 def ids(query, limit=20):

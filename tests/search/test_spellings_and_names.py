@@ -10,36 +10,14 @@ alike (search.segment, docs/search.md)."""
 import pytest
 
 from organizations.models import Organization
-from tests import factories
 from tests.activities.conftest import titles
-
-from .conftest import PLAIN
 
 pytestmark = pytest.mark.django_db
 
-# The factory's content names 机器人 and 华南理工大学: none of the words searched here.
-NEUTRAL = {
-    "details": PLAIN,
-    "content": "展示、体验、讲座",
-    "audience": "社区居民",
-    "scientists": "王老师团队",
-}
-
 
 @pytest.fixture
-def publish():
-    """publish(title, hosts=(), **fields): a live activity with neutral texts, its host
-    units named `hosts` (certified organizations where one has that name)."""
-    owner = factories.submitter()
-    image = factories.poster(owner)
-
-    def publish(title, hosts=(), **fields):
-        fields = {**NEUTRAL, **fields}
-        return factories.activity(
-            owner, publish=True, poster=image, title=title, hosts=hosts, **fields
-        )
-
-    return publish
+def publish(publish_neutral):
+    return publish_neutral
 
 
 def society(name):
