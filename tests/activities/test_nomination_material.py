@@ -352,3 +352,20 @@ def test_r33_a_video_with_more_packets_than_can_be_checked_is_refused(monkeypatc
     assert problems and seconds is None
     with translation.override("en"):
         assert "too many frames" in str(problems[0])
+
+
+def test_r33_moderators_open_each_photo_large(client, filed, page):
+    """The guide: 参与人数不少于50人（照片佐证）. The review page showed 240-pixel thumbnails
+    only, where nobody can count 50 people; each photo (and the evidence) now links to a
+    rendition up to 1600 pixels."""
+    from bs4 import BeautifulSoup
+
+    client.force_login(factories.user(roles.NATIONAL_MODERATORS))
+    soup = BeautifulSoup(client.get(f"{url(page)}review/").content.decode(), "html.parser")
+    thumbnails = [img for img in soup.select("main img") if ".max-240x240." in img["src"]]
+    assert len(thumbnails) == filed.photos.count() + 1  # the photos and the evidence
+    for img in thumbnails:
+        link = img.find_parent("a")
+        assert link is not None and ".max-1600x1600." in link["href"]
+        assert link["target"] == "_blank"
+    assert "点击照片可在新标签页中查看大图。" in str(soup)
