@@ -106,6 +106,9 @@ STOP_WORDS = frozenset(
         "带",
     ]
 )
+# Words nearly every activity here holds (its type, its title): enough for none of the
+# any-word pass's results, which would otherwise be every activity.
+UBIQUITOUS = frozenset(["活动", "科普"])
 # A national body's name is mostly written without them: 中国天文学会 is 天文学会.
 NATIONAL_PREFIXES = ("中华全国", "中国", "中华", "全国")
 # Societies and associations (学会, 协会, 商会…) and museums (科学技术馆).
@@ -562,7 +565,9 @@ class Terms:
         split = needed_words(" ".join(split)).split()
         self.split = tuple(split) if split != list(self.words) else None
         pool = self.split or self.words
-        self.any_of = tuple(pool) if len(pool) > 1 else None
+        # Not a word nearly every activity holds: 亲子活动 found every activity by 活动.
+        specific = tuple(word for word in pool if word not in UBIQUITOUS)
+        self.any_of = specific if len(pool) > 1 and specific else None
 
     def passes(self):
         """(words, every word required) for each pass, in order."""

@@ -185,3 +185,14 @@ def test_r29_words_after_a_minus_are_checked_on_the_results_only(make):
         assert len(minus) == len(plain)  # FTS5's NOT subtracts posting lists
     many = " ".join(f"-词{number}" for number in range(12))
     assert len(terms(f"科普 {many}").excluded) == 3
+
+
+def test_r29_a_word_every_activity_holds_does_not_make_a_partial_match(client, make):
+    """亲子活动 with no 亲子 activity listed every activity, each holding 活动, as "matching
+    some of the words": 活动 and 科普 (search.segment.UBIQUITOUS) alone match nothing."""
+    make("湿地观鸟活动")
+    found, page = search(client, "亲子活动")
+    assert found == [] and NOTICE not in page
+    make("亲子自然课堂")
+    found, page = search(client, "亲子活动")
+    assert found == ["亲子自然课堂"]  # by its parts: its type holds 活动
