@@ -230,9 +230,20 @@ def anonymise_url(user, next_url=None):
     )
 
 
-def may_anonymise(request_user, user):
-    """Whether to offer the action for `user` (the confirmation checks again)."""
-    return request_user.is_authenticated and refusal(user, request_user) is None
+def anonymise_button(request_user, user, next_url):
+    """The button that opens the confirmation for `user`, or None where `request_user` may
+    not close that account (the confirmation checks again): the editor's header and the
+    users list offer it."""
+    from wagtail.admin.widgets import Button
+
+    if not (request_user.is_authenticated and refusal(user, request_user) is None):
+        return None
+    return Button(
+        _("Close and anonymise account"),
+        url=anonymise_url(user, next_url),
+        icon_name="warning",
+        priority=90,
+    )
 
 
 ACTIONS = [

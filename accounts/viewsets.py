@@ -134,20 +134,12 @@ class EditView(LockedSaveViewMixin, SuperuserFieldMixin, wagtail_users.EditView)
     @cached_property
     def header_more_buttons(self):
         # Closing the account (PIPL art. 47): the bulk action's confirmation for this one.
-        from wagtail.admin.widgets import Button
-
-        from .bulk_actions import anonymise_url, may_anonymise
+        from .bulk_actions import anonymise_button
 
         buttons = super().header_more_buttons
-        if may_anonymise(self.request.user, self.object):
-            buttons.append(
-                Button(
-                    _("Close and anonymise account"),
-                    url=anonymise_url(self.object, self.get_edit_url()),
-                    icon_name="warning",
-                    priority=90,
-                )
-            )
+        button = anonymise_button(self.request.user, self.object, self.get_edit_url())
+        if button:
+            buttons.append(button)
         return buttons
 
     def form_valid(self, form):

@@ -80,20 +80,10 @@ def register_anonymise_log_action(actions):
 def anonymise_listing_button(user, request_user):
     """Closing one account (PIPL art. 47) from the users list's "More" menu; the bulk
     action's confirmation (AnonymiseBulkAction) checks again."""
-    from wagtail.admin.widgets import Button
+    from .bulk_actions import anonymise_button
 
-    from .bulk_actions import anonymise_url, may_anonymise
-
-    if not may_anonymise(request_user, user):
-        return []
-    return [
-        Button(
-            _("Close and anonymise account"),
-            url=anonymise_url(user, reverse("wagtailusers_users:index")),
-            icon_name="warning",
-            priority=90,
-        )
-    ]
+    button = anonymise_button(request_user, user, reverse("wagtailusers_users:index"))
+    return [button] if button else []
 
 
 # After Wagtail's own (order 0): the registry keeps the last class for an action name.

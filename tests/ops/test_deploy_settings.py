@@ -9,9 +9,9 @@ import json
 import os
 import re
 import secrets
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.home.test_foundation import _in_django
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "kepuri.env.example"
@@ -80,14 +80,7 @@ def production(code, **env):
         ALLOWED_HOSTS="kepuri.example.cn",
         **env,
     )
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _in_django(code, environment)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 
